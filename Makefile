@@ -1,0 +1,66 @@
+# ser — speech emotion recognition inside PostgreSQL (PGXS build)
+
+EXTENSION  = ser
+EXTVERSION = 0.1.0
+
+MODULE_big = ser
+
+# The core: plain C, no PostgreSQL headers, unit-tested on its own.
+# Data flow: audio (bytes -> PCM) -> features (PCM -> frames -> features)
+#            -> model (features -> label); dataset holds RAVDESS naming.
+CORE_SRCS = $(sort $(wildcard src/common/*.c src/audio/*.c src/features/*.c \
+                              src/model/*.c src/dataset/*.c))
+# Thin fmgr wrappers over the core.
+PG_SRCS   = $(sort $(wildcard src/pg/*.c))
+CORE_HDRS = $(sort $(wildcard src/common/*.h src/audio/*.h src/features/*.h \
+                              src/model/*.h src/dataset/*.h))
+CORE_OBJS = $(CORE_SRCS:.c=.o)
+OBJS      = $(CORE_OBJS) $(PG_SRCS:.c=.o)
+
+# The install script is assembled from one hand-edited file per area
+# (sql/install/NN_area.sql); released versions' upgrade scripts are kept
+# as sql/ser--A--B.sql.
+INSTALL_PARTS = $(sort $(wildcard sql/install/*.sql))
+DATA_built    = sql/$(EXTENSION)--$(EXTVERSION).sql
+DATA          = $(wildcard sql/$(EXTENSION)--*--*.sql)
+
+# Regression tests (sql/NAME.sql, expected/NAME.out), one concern each.
+REGRESS_AUDIO    = audio_decode audio_info audio_errors audio_limits
+REGRESS_FEATURES =
+REGRESS_DATASET  =
+REGRESS_MODEL    =
+REGRESS = setup $(REGRESS_AUDIO) $(REGRESS_FEATURES) $(REGRESS_DATASET) $(REGRESS_MODEL)
+REGRESS_OPTS = --load-extension=$(EXTENSION)
+
+LIBS_PKG    = sndfile fftw3f openblas soxr
+PKG_CFLAGS := $(shell pkg-config --cflags $(LIBS_PKG))
+PKG_LIBS   := $(shell pkg-config --libs $(LIBS_PKG))
+
+PG_CPPFLAGS = -I$(srcdir)/src $(PKG_CFLAGS)
+PG_CFLAGS   = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
+SHLIB_LINK  = $(PKG_LIBS) -lm
+
+EXTRA_CLEAN = $(UNIT_TESTS) test/bench/bench_core test/tmp_check
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+$(DATA_built): $(INSTALL_PARTS) Makefile
+	cat $(INSTALL_PARTS) > $@
+
+# ---- C unit tests of the core (TAP output, run with prove) ----
+UNIT_TESTS  = $(patsubst %.c,%,$(sort $(wildcard test/unit/test_*.c)))
+UNIT_CFLAGS = -O2 -g -std=gnu11 -Wall -Wextra -Werror -Isrc -Itest/unit $(PKG_CFLAGS)
+
+test/unit/%: test/unit/%.c test/unit/unit.h $(CORE_OBJS)
+	$(CC) $(UNIT_CFLAGS) -o $@ $< $(CORE_OBJS) $(PKG_LIBS) -lm
+
+.PHONY: unittest check-core-purity bench
+unittest: check-core-purity $(UNIT_TESTS)
+	prove -v --exec '' $(UNIT_TESTS)
+
+# The core must not depend on PostgreSQL: no server header anywhere in it.
+check-core-purity:
+	@! grep -nE '#include +[<"](postgres|fmgr|utils/|catalog/|access/|funcapi)' $(CORE_SRCS) $(CORE_HDRS) \
+	  || { echo "error: a core file includes a PostgreSQL header"; exit 1; }

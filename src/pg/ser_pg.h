@@ -1,0 +1,39 @@
+/*
+ * ser_pg.h — what the fmgr wrappers share: GUCs, core-error reporting and
+ * the glue between core conventions (src/common/runtime.h) and the server.
+ */
+#ifndef SER_PG_H
+#define SER_PG_H
+
+#include "postgres.h"
+
+#include "common/runtime.h"
+#include "audio/decode.h"
+
+/* GUC ser.max_duration: longest recording accepted, in seconds. */
+extern double ser_max_duration;
+
+/*
+ * Raise the core failure in err as an ERROR with the SQLSTATE that matches
+ * its status (a cancel becomes CHECK_FOR_INTERRUPTS).  Never returns.
+ * `what` names the operation for the message context, e.g. "decode audio".
+ */
+pg_attribute_noreturn() void ser_report_error(const SerError *err);
+
+/* Convenience: report unless status is SER_OK. */
+#define SER_CHECK(status, errp) \
+	do { if ((status) != SER_OK) ser_report_error(errp); } while (0)
+
+/*
+ * Decode a bytea to mono PCM at target_rate (0 = as stored), honouring
+ * ser.max_duration; errors are raised.  The samples live in the current
+ * memory context.
+ */
+void		ser_decode_bytea(bytea *audio, int target_rate, SerPcm *pcm, SerAudioInfo *info);
+
+/* Build a 1-D real[] / 2-D real[rows][cols] from a float buffer. */
+struct ArrayType;
+struct ArrayType *ser_float_array(const float *values, int n);
+struct ArrayType *ser_float_matrix(const float *values, int rows, int cols);
+
+#endif							/* SER_PG_H */
