@@ -12,6 +12,9 @@ static SerAllocFn alloc_hook = malloc;
 static SerFreeFn free_hook = free;
 static SerInterruptFn interrupt_hook = NULL;
 
+static void format_into(char *buf, const char *fmt, va_list ap)
+			__attribute__((format(printf, 2, 0)));
+
 static void
 format_into(char *buf, const char *fmt, va_list ap)
 {

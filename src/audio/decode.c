@@ -1,0 +1,581 @@
+/*
+ * decode.c — bytes → PCM with libsndfile's virtual I/O.  See decode.h.
+ *
+ * One pass reads blocks of interleaved frames, checks them for NaN and
+ * infinity, averages the channels and either keeps the mono block or feeds
+ * it to the resampler, so memory holds only the output signal, never the
+ * multi-channel original.  The header's frame count is only used to size
+ * buffers and to detect truncation after the data ran out.
+ */
+#include "audio/decode.h"
+#include "audio/resample.h"
+
+#include <math.h>
+#include <sndfile.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Frames read per block: large enough to amortise calls, small enough for cache and cancel latency. */
+#define DECODE_BLOCK_FRAMES 4096
+
+/* libsndfile's own upper bound on channels (SF_MAX_CHANNELS in its sources). */
+#define DECODE_MAX_CHANNELS 1024
+
+typedef struct MemoryFile
+{
+	const unsigned char *data;
+	sf_count_t	length;
+	sf_count_t	position;
+} MemoryFile;
+
+static sf_count_t
+mem_get_filelen(void *user)
+{
+	return ((MemoryFile *) user)->length;
+}
+
+static sf_count_t
+mem_seek(sf_count_t offset, int whence, void *user)
+{
+	MemoryFile *mf = user;
+	sf_count_t	base;
+
+	switch (whence)
+	{
+		case SEEK_SET:
+			base = 0;
+			break;
+		case SEEK_CUR:
+			base = mf->position;
+			break;
+		case SEEK_END:
+			base = mf->length;
+			break;
+		default:
+			return -1;
+	}
+	if (offset < -base || offset > mf->length - base + ((sf_count_t) 1 << 40))
+		return -1;
+	/* Seeking past the end is allowed (reads there return 0 bytes), as for a file. */
+	mf->position = base + offset;
+	return mf->position;
+}
+
+static sf_count_t
+mem_read(void *ptr, sf_count_t count, void *user)
+{
+	MemoryFile *mf = user;
+	sf_count_t	available;
+
+	if (count <= 0 || mf->position >= mf->length)
+		return 0;
+	available = mf->length - mf->position;
+	if (count > available)
+		count = available;
+	memcpy(ptr, mf->data + mf->position, (size_t) count);
+	mf->position += count;
+	return count;
+}
+
+static sf_count_t
+mem_write(const void *ptr, sf_count_t count, void *user)
+{
+	return 0;					/* read-only */
+}
+
+static sf_count_t
+mem_tell(void *user)
+{
+	return ((MemoryFile *) user)->position;
+}
+
+static const char *
+container_name(int format)
+{
+	switch (format & SF_FORMAT_TYPEMASK)
+	{
+		case SF_FORMAT_WAV:
+		case SF_FORMAT_WAVEX:
+		case SF_FORMAT_RF64:
+			return "wav";
+		case SF_FORMAT_AIFF:
+			return "aiff";
+		case SF_FORMAT_AU:
+			return "au";
+		case SF_FORMAT_FLAC:
+			return "flac";
+		case SF_FORMAT_OGG:
+			switch (format & SF_FORMAT_SUBMASK)
+			{
+				case SF_FORMAT_VORBIS:
+					return "ogg/vorbis";
+				case SF_FORMAT_OPUS:
+					return "ogg/opus";
+				case SF_FORMAT_FLAC:
+					return "ogg/flac";
+				default:
+					return "ogg";
+			}
+		case SF_FORMAT_MPEG:
+			return "mp3";
+		case SF_FORMAT_W64:
+			return "w64";
+		case SF_FORMAT_CAF:
+			return "caf";
+		default:
+			return "other";
+	}
+}
+
+static const char *
+encoding_name(int format)
+{
+	switch (format & SF_FORMAT_SUBMASK)
+	{
+		case SF_FORMAT_PCM_S8:
+			return "pcm8";
+		case SF_FORMAT_PCM_U8:
+			return "pcm8u";
+		case SF_FORMAT_PCM_16:
+			return "pcm16";
+		case SF_FORMAT_PCM_24:
+			return "pcm24";
+		case SF_FORMAT_PCM_32:
+			return "pcm32";
+		case SF_FORMAT_FLOAT:
+			return "float32";
+		case SF_FORMAT_DOUBLE:
+			return "float64";
+		case SF_FORMAT_ULAW:
+			return "ulaw";
+		case SF_FORMAT_ALAW:
+			return "alaw";
+		case SF_FORMAT_IMA_ADPCM:
+		case SF_FORMAT_MS_ADPCM:
+			return "adpcm";
+		case SF_FORMAT_GSM610:
+			return "gsm610";
+		case SF_FORMAT_VORBIS:
+			return "vorbis";
+		case SF_FORMAT_OPUS:
+			return "opus";
+		case SF_FORMAT_MPEG_LAYER_I:
+			return "mp1";
+		case SF_FORMAT_MPEG_LAYER_II:
+			return "mp2";
+		case SF_FORMAT_MPEG_LAYER_III:
+			return "mp3";
+		default:
+			return "other";
+	}
+}
+
+/*
+ * Containers libsndfile does not read but users will try: say what they are
+ * instead of "format not recognised".
+ */
+static const char *
+sniff_unsupported(const unsigned char *p, size_t len)
+{
+	if (len >= 12 && memcmp(p + 4, "ftyp", 4) == 0)
+		return "MPEG-4 (M4A/AAC/MP4)";
+	if (len >= 4 && p[0] == 0x1A && p[1] == 0x45 && p[2] == 0xDF && p[3] == 0xA3)
+		return "Matroska/WebM";
+	if (len >= 6 && memcmp(p, "#!AMR", 5) == 0)
+		return "AMR";
+	if (len >= 2 && p[0] == 0xFF && (p[1] & 0xF6) == 0xF0)
+		return "AAC (ADTS)";
+	return NULL;
+}
+
+/*
+ * A WAV/AIFF whose data chunk claims more bytes than the file holds is cut
+ * off: libsndfile clamps the length silently and only says so in its log
+ * ("data : 317116 (should be 95904)").  Streaming writers leave 0 or
+ * 0xFFFFFFFF as a placeholder size; those are not truncation.
+ */
+static bool
+header_claims_more_data(SNDFILE *sf, long long *claimed, long long *present)
+{
+	char	   *log = malloc(16384);
+	bool		truncated = false;
+	const char *line;
+
+	if (log == NULL)
+		return false;
+	log[0] = '\0';
+	sf_command(sf, SFC_GET_LOG_INFO, log, 16384);
+	for (line = log; line != NULL && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL)
+	{
+		long long	c,
+					s;
+
+		if ((sscanf(line, "data : %lld (should be %lld)", &c, &s) == 2 ||
+			 sscanf(line, "SSND : %lld (should be %lld)", &c, &s) == 2) &&
+			c > s && c != 0 && c != 0xFFFFFFFFLL && c != 0xFFFFFFFFLL - 8)
+		{
+			truncated = true;
+			*claimed = c;
+			*present = s;
+			break;
+		}
+	}
+	free(log);
+	return truncated;
+}
+
+typedef struct DecodeState
+{
+	MemoryFile	mf;
+	SNDFILE    *sf;
+	SF_INFO		info;
+	float	   *block;			/* interleaved frames */
+	float	   *mono;			/* one block, averaged */
+	SerResampler *resampler;
+	float	   *out;
+	size_t		out_len;
+	size_t		out_cap;
+} DecodeState;
+
+static void
+state_release(DecodeState *st)
+{
+	if (st->sf != NULL)
+		sf_close(st->sf);
+	st->sf = NULL;
+	ser_free(st->block);
+	ser_free(st->mono);
+	ser_free(st->out);
+	st->block = st->mono = st->out = NULL;
+}
+
+static SerStatus
+append_mono(DecodeState *st, const float *mono, size_t n, SerError *err)
+{
+	if (st->out_len + n > st->out_cap)
+	{
+		size_t		cap = st->out_cap ? st->out_cap : 16384;
+		float	   *grown;
+
+		while (cap < st->out_len + n)
+		{
+			if (cap > SIZE_MAX / 2 / sizeof(float))
+				return ser_error(err, SER_ENOMEM, "out of memory");
+			cap *= 2;
+		}
+		grown = ser_malloc_array(cap, sizeof(float));
+		if (grown == NULL)
+			return ser_error(err, SER_ENOMEM, "out of memory");
+		if (st->out != NULL)
+		{
+			memcpy(grown, st->out, st->out_len * sizeof(float));
+			ser_free(st->out);
+		}
+		st->out = grown;
+		st->out_cap = cap;
+	}
+	memcpy(st->out + st->out_len, mono, n * sizeof(float));
+	st->out_len += n;
+	return SER_OK;
+}
+
+static SerStatus
+open_memory(DecodeState *st, const void *data, size_t len, SerError *err)
+{
+	static SF_VIRTUAL_IO vio = {mem_get_filelen, mem_seek, mem_read, mem_write, mem_tell};
+	const char *unsupported;
+	int			sferr;
+
+	if (data == NULL || len == 0)
+	{
+		ser_error(err, SER_EINVAL, "audio data is empty");
+		ser_error_hint(err, "Pass the bytes of a complete audio file, such as a WAV, FLAC, Ogg or MP3 file.");
+		return SER_EINVAL;
+	}
+	if ((unsupported = sniff_unsupported(data, len)) != NULL)
+	{
+		ser_error(err, SER_EUNSUPPORTED, "audio container %s is not supported", unsupported);
+		ser_error_hint(err, "Convert the recording to WAV, FLAC, Ogg/Vorbis, Ogg/Opus or MP3 first.");
+		return SER_EUNSUPPORTED;
+	}
+
+	st->mf.data = data;
+	st->mf.length = (sf_count_t) len;
+	st->mf.position = 0;
+	memset(&st->info, 0, sizeof(st->info));
+	st->sf = sf_open_virtual(&vio, SFM_READ, &st->info, &st->mf);
+	if (st->sf == NULL)
+	{
+		sferr = sf_error(NULL);
+		if (sferr == SF_ERR_UNRECOGNISED_FORMAT)
+		{
+			ser_error(err, SER_EFORMAT, "audio data is not in a recognised format");
+			ser_error_hint(err, "Supported formats are WAV, AIFF, AU, FLAC, Ogg/Vorbis, Ogg/Opus and MP3.");
+		}
+		else if (sferr == SF_ERR_UNSUPPORTED_ENCODING)
+		{
+			ser_error(err, SER_EUNSUPPORTED, "audio encoding is not supported");
+			ser_error_detail(err, "libsndfile: %s.", sf_strerror(NULL));
+		}
+		else
+		{
+			ser_error(err, SER_ECORRUPT, "audio data is malformed");
+			ser_error_detail(err, "libsndfile: %s.", sf_strerror(NULL));
+		}
+		return err ? err->status : SER_ECORRUPT;
+	}
+
+	if (st->info.channels < 1 || st->info.channels > DECODE_MAX_CHANNELS)
+	{
+		ser_error(err, SER_ECORRUPT, "audio header declares %d channels", st->info.channels);
+		ser_error_detail(err, "A recording must have between 1 and %d channels.", DECODE_MAX_CHANNELS);
+		return SER_ECORRUPT;
+	}
+	if (st->info.samplerate < SER_MIN_SAMPLE_RATE || st->info.samplerate > SER_MAX_SAMPLE_RATE)
+	{
+		ser_error(err, st->info.samplerate <= 0 ? SER_ECORRUPT : SER_EUNSUPPORTED,
+				  "audio sample rate %d Hz is not supported", st->info.samplerate);
+		ser_error_detail(err, "Sample rates from %d Hz to %d Hz are supported.",
+						 SER_MIN_SAMPLE_RATE, SER_MAX_SAMPLE_RATE);
+		return err ? err->status : SER_ECORRUPT;
+	}
+	return SER_OK;
+}
+
+static SerStatus
+too_long(SerError *err, double seconds, double limit)
+{
+	ser_error(err, SER_ETOOLONG, "recording is longer than ser.max_duration (%g s)", limit);
+	if (seconds > 0)
+		ser_error_detail(err, "The recording lasts at least %.1f s.", seconds);
+	ser_error_hint(err, "Split the recording into shorter segments, or raise ser.max_duration.");
+	return SER_ETOOLONG;
+}
+
+/*
+ * The common pass behind decode and probe.  keep_samples false only counts
+ * and validates.
+ */
+static SerStatus
+decode_pass(const void *data, size_t len, const SerDecodeOptions *opts, bool keep_samples,
+			SerPcm *pcm, SerAudioInfo *info, SerError *err)
+{
+	DecodeState st;
+	SerStatus	status;
+	int			channels;
+	int			target_rate = opts ? opts->target_rate : 0;
+	double		max_duration = opts ? opts->max_duration_s : 0;
+	int64_t		frames_read = 0;
+	int64_t		max_frames;
+	int			container;
+	long long	claimed,
+				present;
+
+	memset(&st, 0, sizeof(st));
+	if (pcm != NULL)
+		memset(pcm, 0, sizeof(*pcm));
+	ser_error_clear(err);
+
+	if (target_rate != 0 && (target_rate < SER_MIN_SAMPLE_RATE || target_rate > SER_MAX_SAMPLE_RATE))
+	{
+		ser_error(err, SER_EINVAL, "sample rate %d Hz is out of range", target_rate);
+		ser_error_detail(err, "The output rate must be between %d Hz and %d Hz.",
+						 SER_MIN_SAMPLE_RATE, SER_MAX_SAMPLE_RATE);
+		return SER_EINVAL;
+	}
+
+	status = open_memory(&st, data, len, err);
+	if (status != SER_OK)
+		goto fail;
+	channels = st.info.channels;
+	container = st.info.format & SF_FORMAT_TYPEMASK;
+	if (target_rate == 0)
+		target_rate = st.info.samplerate;
+
+	if (header_claims_more_data(st.sf, &claimed, &present))
+	{
+		status = ser_error(err, SER_ECORRUPT, "audio data is truncated");
+		ser_error_detail(err, "The header declares %lld bytes of audio data, but only %lld are present.",
+						 claimed, present);
+		goto fail;
+	}
+	if (container == SF_FORMAT_OGG && (st.info.frames == SF_COUNT_MAX || st.info.frames < 0))
+	{
+		/* A seekable Ogg stream whose last page cannot be found was cut off. */
+		status = ser_error(err, SER_ECORRUPT, "audio data is truncated");
+		ser_error_detail(err, "The Ogg stream does not end with a complete page.");
+		goto fail;
+	}
+
+	/* Refuse early from the header when it already says too long ... */
+	max_frames = max_duration > 0 ? (int64_t) (max_duration * st.info.samplerate) : INT64_MAX;
+	if (st.info.frames != SF_COUNT_MAX && st.info.frames > max_frames)
+	{
+		status = too_long(err, (double) st.info.frames / st.info.samplerate, max_duration);
+		goto fail;
+	}
+
+	st.block = ser_malloc_array((size_t) DECODE_BLOCK_FRAMES * channels, sizeof(float));
+	st.mono = ser_malloc_array(DECODE_BLOCK_FRAMES, sizeof(float));
+	if (st.block == NULL || st.mono == NULL)
+	{
+		status = ser_error(err, SER_ENOMEM, "out of memory");
+		goto fail;
+	}
+	if (keep_samples && target_rate != st.info.samplerate)
+	{
+		status = ser_resampler_acquire(st.info.samplerate, target_rate, &st.resampler, err);
+		if (status != SER_OK)
+			goto fail;
+	}
+
+	for (;;)
+	{
+		sf_count_t	n = sf_readf_float(st.sf, st.block, DECODE_BLOCK_FRAMES);
+
+		if (n <= 0)
+			break;
+		if (ser_interrupted())
+		{
+			status = ser_error(err, SER_ECANCELED, "canceled");
+			goto fail;
+		}
+		/* ... and while reading, since headers can lie. */
+		if (frames_read + n > max_frames)
+		{
+			status = too_long(err, (double) (frames_read + n) / st.info.samplerate, max_duration);
+			goto fail;
+		}
+		for (sf_count_t i = 0; i < n; i++)
+		{
+			const float *frame = st.block + (size_t) i * channels;
+			float		sum = 0.0f;
+
+			for (int c = 0; c < channels; c++)
+			{
+				if (!isfinite(frame[c]))
+				{
+					status = ser_error(err, SER_ENONFINITE, "audio contains a non-finite sample");
+					ser_error_detail(err, "Frame %lld, channel %d holds %s.",
+									 (long long) (frames_read + i), c + 1,
+									 isnan(frame[c]) ? "NaN" : "an infinite value");
+					ser_error_hint(err, "Repair or re-encode the recording; ser does not guess replacement values.");
+					goto fail;
+				}
+				sum += frame[c];
+			}
+			st.mono[i] = channels == 1 ? sum : sum / (float) channels;
+		}
+		frames_read += n;
+		if (!keep_samples)
+			continue;
+		if (st.resampler != NULL)
+			status = ser_resampler_process(st.resampler, st.mono, (size_t) n,
+										   &st.out, &st.out_len, &st.out_cap, err);
+		else
+			status = append_mono(&st, st.mono, (size_t) n, err);
+		if (status != SER_OK)
+			goto fail;
+	}
+	if (sf_error(st.sf) != SF_ERR_NO_ERROR)
+	{
+		status = ser_error(err, SER_ECORRUPT, "audio data is malformed");
+		ser_error_detail(err, "Decoding stopped after %lld frames: %s.", (long long) frames_read,
+						 sf_strerror(st.sf));
+		goto fail;
+	}
+
+	/*
+	 * Fewer frames than the header promised means the data was cut off.  MP3
+	 * frame counts without a Xing/LAME header are estimates from the bit rate,
+	 * so allow them two MPEG frames or 1 % of slack.
+	 */
+	if (st.info.frames != SF_COUNT_MAX && frames_read < st.info.frames)
+	{
+		int64_t		slack = 0;
+
+		if (container == SF_FORMAT_MPEG)
+		{
+			slack = st.info.frames / 100;
+			if (slack < 2304)
+				slack = 2304;
+		}
+		if (frames_read + slack < st.info.frames)
+		{
+			status = ser_error(err, SER_ECORRUPT, "audio data is truncated");
+			ser_error_detail(err, "The header declares %lld frames, but only %lld could be decoded.",
+							 (long long) st.info.frames, (long long) frames_read);
+			goto fail;
+		}
+	}
+
+	if (keep_samples && st.resampler != NULL)
+	{
+		status = ser_resampler_process(st.resampler, NULL, 0, &st.out, &st.out_len, &st.out_cap, err);
+		if (status != SER_OK)
+			goto fail;
+	}
+
+	if (info != NULL)
+	{
+		info->format = container_name(st.info.format);
+		info->encoding = encoding_name(st.info.format);
+		info->sample_rate = st.info.samplerate;
+		info->channels = channels;
+		info->frames = frames_read;
+		info->duration_s = (double) frames_read / st.info.samplerate;
+	}
+	if (keep_samples)
+	{
+		/* Resampling overshoots near full scale; the contract is [-1, 1]. */
+		for (size_t i = 0; i < st.out_len; i++)
+		{
+			if (st.out[i] > 1.0f)
+				st.out[i] = 1.0f;
+			else if (st.out[i] < -1.0f)
+				st.out[i] = -1.0f;
+		}
+		if (st.out == NULL)
+			st.out = ser_malloc(sizeof(float));	/* an empty but valid signal */
+		if (st.out == NULL)
+		{
+			status = ser_error(err, SER_ENOMEM, "out of memory");
+			goto fail;
+		}
+		pcm->samples = st.out;
+		pcm->n_samples = st.out_len;
+		pcm->sample_rate = target_rate;
+		st.out = NULL;
+	}
+	state_release(&st);
+	return SER_OK;
+
+fail:
+	state_release(&st);
+	return status;
+}
+
+SerStatus
+ser_audio_decode(const void *data, size_t len, const SerDecodeOptions *opts,
+				 SerPcm *pcm, SerAudioInfo *info, SerError *err)
+{
+	return decode_pass(data, len, opts, true, pcm, info, err);
+}
+
+SerStatus
+ser_audio_probe(const void *data, size_t len, const SerDecodeOptions *opts,
+				SerAudioInfo *info, SerError *err)
+{
+	return decode_pass(data, len, opts, false, NULL, info, err);
+}
+
+void
+ser_pcm_free(SerPcm *pcm)
+{
+	if (pcm == NULL)
+		return;
+	ser_free(pcm->samples);
+	pcm->samples = NULL;
+	pcm->n_samples = 0;
+}
