@@ -90,6 +90,19 @@ mem_tell(void *user)
 	return ((MemoryFile *) user)->position;
 }
 
+/* libsndfile's messages end with a period (some with two); our detail sentences add their own. */
+static const char *
+library_message(const char *msg, char *buf, size_t size)
+{
+	size_t		n;
+
+	snprintf(buf, size, "%s", msg ? msg : "unknown error");
+	n = strlen(buf);
+	while (n > 0 && (buf[n - 1] == '.' || buf[n - 1] == ' ' || buf[n - 1] == '\n'))
+		buf[--n] = '\0';
+	return buf;
+}
+
 static const char *
 container_name(int format)
 {
@@ -190,7 +203,7 @@ sniff_unsupported(const unsigned char *p, size_t len)
 }
 
 /*
- * A WAV/AIFF whose data chunk claims more bytes than the file holds is cut
+ * A WAV/AIFF/AU whose data chunk claims more bytes than the file holds is cut
  * off: libsndfile clamps the length silently and only says so in its log
  * ("data : 317116 (should be 95904)").  Streaming writers leave 0 or
  * 0xFFFFFFFF as a placeholder size; those are not truncation.
@@ -211,8 +224,9 @@ header_claims_more_data(SNDFILE *sf, long long *claimed, long long *present)
 		long long	c,
 					s;
 
-		if ((sscanf(line, "data : %lld (should be %lld)", &c, &s) == 2 ||
-			 sscanf(line, "SSND : %lld (should be %lld)", &c, &s) == 2) &&
+		if ((sscanf(line, " data : %lld (should be %lld)", &c, &s) == 2 ||
+			 sscanf(line, " SSND : %lld (should be %lld)", &c, &s) == 2 ||
+			 sscanf(line, " Data Size : %lld (should be %lld)", &c, &s) == 2) &&
 			c > s && c != 0 && c != 0xFFFFFFFFLL && c != 0xFFFFFFFFLL - 8)
 		{
 			truncated = true;
@@ -223,6 +237,87 @@ header_claims_more_data(SNDFILE *sf, long long *claimed, long long *present)
 	}
 	free(log);
 	return truncated;
+}
+
+/*
+ * Ogg pages are checked before libsndfile sees them.  Two reasons: a stream
+ * cut off mid-page makes libsndfile's Vorbis reader lose memory inside
+ * libvorbis (vorbis_info_init on a path that never clears it), and damaged
+ * pages are better refused up front than half-decoded.  Every page must be
+ * complete and carry a valid CRC (the Ogg polynomial 0x04C11DB7, unreflected,
+ * initial value 0, computed with the CRC field zeroed).
+ */
+static uint32_t ogg_crc_table[256];
+
+static void
+ogg_crc_init(void)
+{
+	if (ogg_crc_table[1] != 0)
+		return;
+	for (uint32_t i = 0; i < 256; i++)
+	{
+		uint32_t	r = i << 24;
+
+		for (int b = 0; b < 8; b++)
+			r = (r & 0x80000000u) ? (r << 1) ^ 0x04C11DB7u : (r << 1);
+		ogg_crc_table[i] = r;
+	}
+}
+
+static SerStatus
+check_ogg_pages(const unsigned char *p, size_t len, SerError *err)
+{
+	size_t		pos = 0;
+	long		page = 0;
+
+	ogg_crc_init();
+	while (pos < len)
+	{
+		size_t		header,
+					body = 0,
+					nseg;
+		uint32_t	stored,
+					crc = 0;
+
+		if (len - pos < 27 || memcmp(p + pos, "OggS", 4) != 0)
+		{
+			ser_error(err, SER_ECORRUPT, "audio data is %s",
+					  len - pos < 27 ? "truncated" : "malformed");
+			ser_error_detail(err, "Ogg page %ld at byte %zu is %s.", page, pos,
+							 len - pos < 27 ? "cut off" : "missing its capture pattern");
+			return SER_ECORRUPT;
+		}
+		nseg = p[pos + 26];
+		header = 27 + nseg;
+		if (len - pos < header)
+			goto truncated;
+		for (size_t s = 0; s < nseg; s++)
+			body += p[pos + 27 + s];
+		if (len - pos < header + body)
+			goto truncated;
+		stored = (uint32_t) p[pos + 22] | (uint32_t) p[pos + 23] << 8 |
+			(uint32_t) p[pos + 24] << 16 | (uint32_t) p[pos + 25] << 24;
+		for (size_t i = 0; i < header + body; i++)
+		{
+			unsigned char byte = (i >= 22 && i < 26) ? 0 : p[pos + i];
+
+			crc = (crc << 8) ^ ogg_crc_table[((crc >> 24) & 0xFF) ^ byte];
+		}
+		if (crc != stored)
+		{
+			ser_error(err, SER_ECORRUPT, "audio data is malformed");
+			ser_error_detail(err, "Ogg page %ld at byte %zu fails its checksum.", page, pos);
+			return SER_ECORRUPT;
+		}
+		pos += header + body;
+		page++;
+	}
+	return SER_OK;
+
+truncated:
+	ser_error(err, SER_ECORRUPT, "audio data is truncated");
+	ser_error_detail(err, "Ogg page %ld at byte %zu is cut off.", page, pos);
+	return SER_ECORRUPT;
 }
 
 typedef struct DecodeState
@@ -286,6 +381,7 @@ open_memory(DecodeState *st, const void *data, size_t len, SerError *err)
 	static SF_VIRTUAL_IO vio = {mem_get_filelen, mem_seek, mem_read, mem_write, mem_tell};
 	const char *unsupported;
 	int			sferr;
+	char		msg[256];
 
 	if (data == NULL || len == 0)
 	{
@@ -298,6 +394,14 @@ open_memory(DecodeState *st, const void *data, size_t len, SerError *err)
 		ser_error(err, SER_EUNSUPPORTED, "audio container %s is not supported", unsupported);
 		ser_error_hint(err, "Convert the recording to WAV, FLAC, Ogg/Vorbis, Ogg/Opus or MP3 first.");
 		return SER_EUNSUPPORTED;
+	}
+
+	if (len >= 4 && memcmp(data, "OggS", 4) == 0)
+	{
+		SerStatus	status = check_ogg_pages(data, len, err);
+
+		if (status != SER_OK)
+			return status;
 	}
 
 	st->mf.data = data;
@@ -316,12 +420,12 @@ open_memory(DecodeState *st, const void *data, size_t len, SerError *err)
 		else if (sferr == SF_ERR_UNSUPPORTED_ENCODING)
 		{
 			ser_error(err, SER_EUNSUPPORTED, "audio encoding is not supported");
-			ser_error_detail(err, "libsndfile: %s.", sf_strerror(NULL));
+			ser_error_detail(err, "libsndfile: %s.", library_message(sf_strerror(NULL), msg, sizeof(msg)));
 		}
 		else
 		{
 			ser_error(err, SER_ECORRUPT, "audio data is malformed");
-			ser_error_detail(err, "libsndfile: %s.", sf_strerror(NULL));
+			ser_error_detail(err, "libsndfile: %s.", library_message(sf_strerror(NULL), msg, sizeof(msg)));
 		}
 		return err ? err->status : SER_ECORRUPT;
 	}
@@ -371,6 +475,7 @@ decode_pass(const void *data, size_t len, const SerDecodeOptions *opts, bool kee
 	int			container;
 	long long	claimed,
 				present;
+	char		msg[256];
 
 	memset(&st, 0, sizeof(st));
 	if (pcm != NULL)
@@ -482,7 +587,7 @@ decode_pass(const void *data, size_t len, const SerDecodeOptions *opts, bool kee
 	{
 		status = ser_error(err, SER_ECORRUPT, "audio data is malformed");
 		ser_error_detail(err, "Decoding stopped after %lld frames: %s.", (long long) frames_read,
-						 sf_strerror(st.sf));
+						 library_message(sf_strerror(st.sf), msg, sizeof(msg)));
 		goto fail;
 	}
 
