@@ -1,0 +1,548 @@
+/*
+ * spectral.c — analysis tables (window, mel and chroma filterbanks, DCT,
+ * contrast bands) and the per-frame spectral features.  See spectral.h.
+ */
+#include "features/spectral.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ZCR_ZERO 1e-10			/* |x| at or below this is a zero (librosa) */
+#define FLATNESS_FLOOR 1e-10
+#define CONTRAST_FLOOR 1e-10
+
+/*
+ * The tables of the last parameter set used in this process.  They outlive
+ * any one call (and, in the server, any memory context), so they are
+ * malloc'd directly rather than with ser_malloc, and released only when
+ * another parameter set replaces them.
+ */
+static SerSpectralTables cached_tables;
+static int	cached_valid = 0;
+
+static void
+tables_release(SerSpectralTables *t)
+{
+	free(t->window);
+	free(t->freqs);
+	free(t->mel_first);
+	free(t->mel_count);
+	free(t->mel_weights);
+	free(t->dct);
+	free(t->chroma);
+	free(t->band_low);
+	free(t->band_high);
+	free(t->band_quantile);
+	memset(t, 0, sizeof(*t));
+}
+
+/* Slaney's mel scale (librosa.hz_to_mel with htk=False): linear below 1 kHz, logarithmic above. */
+static double
+hz_to_mel(double hz)
+{
+	const double f_sp = 200.0 / 3.0;
+	const double log_step = log(6.4) / 27.0;
+
+	if (hz >= 1000.0)
+		return 1000.0 / f_sp + log(hz / 1000.0) / log_step;
+	return hz / f_sp;
+}
+
+static double
+mel_to_hz(double mel)
+{
+	const double f_sp = 200.0 / 3.0;
+	const double log_step = log(6.4) / 27.0;
+	const double min_log_mel = 1000.0 / f_sp;
+
+	if (mel >= min_log_mel)
+		return 1000.0 * exp(log_step * (mel - min_log_mel));
+	return f_sp * mel;
+}
+
+static SerStatus
+build_mel(SerSpectralTables *t, SerError *err)
+{
+	const SerFeatureParams *p = &t->params;
+	int			n_mels = p->n_mels;
+	double	   *edges = malloc(((size_t) n_mels + 2) * sizeof(double));
+	double		mel_lo = hz_to_mel(p->fmin);
+	double		mel_hi = hz_to_mel(p->fmax);
+
+	if (edges == NULL)
+		return ser_error(err, SER_ENOMEM, "out of memory for the mel filterbank");
+	for (int i = 0; i < n_mels + 2; i++)
+		edges[i] = mel_to_hz(mel_lo + (mel_hi - mel_lo) * i / (n_mels + 1));
+
+	for (int b = 0; b < n_mels; b++)
+	{
+		double		below = edges[b + 1] - edges[b];
+		double		above = edges[b + 2] - edges[b + 1];
+		double		area_norm = 2.0 / (edges[b + 2] - edges[b]);
+		int			first = -1;
+		int			last = -1;
+
+		for (int k = 0; k < t->n_bins; k++)
+		{
+			double		rising = (t->freqs[k] - edges[b]) / below;
+			double		falling = (edges[b + 2] - t->freqs[k]) / above;
+			double		w = fmin(rising, falling);
+
+			w = w > 0.0 ? w * area_norm : 0.0;
+			t->mel_weights[(size_t) b * t->n_bins + k] = (float) w;
+			if (w > 0.0)
+			{
+				if (first < 0)
+					first = k;
+				last = k;
+			}
+		}
+		if (first < 0)
+		{
+			ser_error(err, SER_EINVAL, "n_mels %d is too large for n_fft %d", n_mels, p->n_fft);
+			ser_error_detail(err, "Mel band %d (%.1f to %.1f Hz) holds no FFT bin; bins are %.2f Hz apart at %d Hz.",
+							 b, edges[b], edges[b + 2], (double) p->sample_rate / p->n_fft,
+							 p->sample_rate);
+			ser_error_hint(err, "Use fewer mel bands or a larger n_fft.");
+			free(edges);
+			return SER_EINVAL;
+		}
+		t->mel_first[b] = first;
+		t->mel_count[b] = last - first + 1;
+	}
+	free(edges);
+	return SER_OK;
+}
+
+static void
+build_dct(SerSpectralTables *t)
+{
+	int			n = t->params.n_mels;
+
+	for (int k = 0; k < t->params.n_mfcc; k++)
+	{
+		double		scale = k == 0 ? sqrt(1.0 / n) : sqrt(2.0 / n);
+
+		for (int b = 0; b < n; b++)
+			t->dct[(size_t) k * n + b] = (float) (scale * cos(M_PI * k * (2.0 * b + 1.0) / (2.0 * n)));
+	}
+}
+
+/* librosa.filters.chroma(sr, n_fft, n_chroma, tuning=0, ctroct=5, octwidth=2, norm=2, base_c=True). */
+static SerStatus
+build_chroma(SerSpectralTables *t, SerError *err)
+{
+	const SerFeatureParams *p = &t->params;
+	int			nc = p->n_chroma;
+	int			n_fft = p->n_fft;
+	double	   *pos = calloc((size_t) n_fft, sizeof(double));	/* bin position in chroma units */
+	double	   *width = malloc((size_t) n_fft * sizeof(double));
+	double	   *column = malloc((size_t) nc * sizeof(double));
+	double		half = round(nc / 2.0);
+	int			roll = 3 * (nc / 12);
+
+	if (pos == NULL || width == NULL || column == NULL)
+	{
+		free(pos);
+		free(width);
+		free(column);
+		return ser_error(err, SER_ENOMEM, "out of memory for the chroma filterbank");
+	}
+	for (int k = 1; k < n_fft; k++)
+		pos[k] = nc * log2(((double) k * p->sample_rate / n_fft) / (440.0 / 16.0));
+	/* The DC bin gets a made-up position 1.5 octaves below bin 1 (librosa). */
+	pos[0] = pos[1] - 1.5 * nc;
+	for (int k = 0; k < n_fft - 1; k++)
+		width[k] = fmax(pos[k + 1] - pos[k], 1.0);
+	width[n_fft - 1] = 1.0;
+
+	for (int k = 0; k < t->n_bins; k++)
+	{
+		double		norm = 0.0;
+		double		octave_weight = exp(-0.5 * pow((pos[k] / nc - 5.0) / 2.0, 2.0));
+
+		for (int c = 0; c < nc; c++)
+		{
+			double		d = pos[k] - c + half + 10.0 * nc;
+
+			d = d - nc * floor(d / nc) - half;	/* floor modulo, like numpy.remainder */
+			column[c] = exp(-0.5 * pow(2.0 * d / width[k], 2.0));
+			norm += column[c] * column[c];
+		}
+		norm = sqrt(norm);
+		for (int c = 0; c < nc; c++)
+		{
+			double		w = norm > DBL_MIN ? column[c] / norm : column[c];
+			int			row = ((c - roll) % nc + nc) % nc;	/* np.roll(..., -roll) */
+
+			t->chroma[(size_t) row * t->n_bins + k] = (float) (w * octave_weight);
+		}
+	}
+	free(pos);
+	free(width);
+	free(column);
+	return SER_OK;
+}
+
+/* The octave sub-bands of librosa.feature.spectral_contrast. */
+static SerStatus
+build_contrast(SerSpectralTables *t, SerError *err)
+{
+	const SerFeatureParams *p = &t->params;
+	int			n_bands = p->contrast_bands;
+
+	t->max_band_quantile = 1;
+	for (int b = 0; b <= n_bands; b++)
+	{
+		double		f_low = b == 0 ? 0.0 : ldexp(p->contrast_fmin, b - 1);
+		double		f_high = ldexp(p->contrast_fmin, b);
+		int			low = -1,
+					high = -1,
+					count,
+					q;
+
+		for (int k = 0; k < t->n_bins; k++)
+			if (t->freqs[k] >= f_low && t->freqs[k] <= f_high)
+			{
+				if (low < 0)
+					low = k;
+				high = k;
+			}
+		if (low < 0 || (b > 0 && low == 0))
+		{
+			ser_error(err, SER_EINVAL, "contrast band %d (%g to %g Hz) holds no FFT bin", b, f_low, f_high);
+			ser_error_detail(err, "Bins are %.2f Hz apart with n_fft %d at %d Hz.",
+							 (double) p->sample_rate / p->n_fft, p->n_fft, p->sample_rate);
+			ser_error_hint(err, "Raise contrast_fmin or n_fft.");
+			return SER_EINVAL;
+		}
+		if (b > 0)
+			low--;				/* each band also takes the bin just below it */
+		if (b == n_bands)
+			high = t->n_bins - 1;	/* the top band runs to Nyquist */
+		count = high - low + 1;
+		q = (int) rint(p->contrast_quantile * count);
+		if (q < 1)
+			q = 1;
+		if (b < n_bands)
+			high--;				/* ... and leaves its top bin to the next band */
+		if (high < low)
+			high = low;
+		if (q > high - low + 1)
+			q = high - low + 1;
+		t->band_low[b] = low;
+		t->band_high[b] = high;
+		t->band_quantile[b] = q;
+		if (q > t->max_band_quantile)
+			t->max_band_quantile = q;
+	}
+	return SER_OK;
+}
+
+SerStatus
+ser_spectral_tables_get(const SerFeatureParams *p, const SerSpectralTables **tables, SerError *err)
+{
+	SerSpectralTables *t = &cached_tables;
+	SerStatus	status;
+	int			n_bins = p->n_fft / 2 + 1;
+	int			win = p->win_length;
+	int			offset = (p->n_fft - win) / 2;
+
+	if (cached_valid && memcmp(&t->params, p, sizeof(*p)) == 0)
+	{
+		*tables = t;
+		return SER_OK;
+	}
+	if (cached_valid)
+		tables_release(t);
+	cached_valid = 0;
+
+	memset(t, 0, sizeof(*t));
+	t->params = *p;
+	t->n_bins = n_bins;
+	t->window = calloc((size_t) p->n_fft, sizeof(float));
+	t->freqs = malloc((size_t) n_bins * sizeof(float));
+	t->mel_first = malloc((size_t) p->n_mels * sizeof(int));
+	t->mel_count = malloc((size_t) p->n_mels * sizeof(int));
+	t->mel_weights = malloc((size_t) p->n_mels * n_bins * sizeof(float));
+	t->dct = malloc((size_t) p->n_mfcc * p->n_mels * sizeof(float));
+	t->chroma = malloc((size_t) p->n_chroma * n_bins * sizeof(float));
+	t->band_low = malloc(((size_t) p->contrast_bands + 1) * sizeof(int));
+	t->band_high = malloc(((size_t) p->contrast_bands + 1) * sizeof(int));
+	t->band_quantile = malloc(((size_t) p->contrast_bands + 1) * sizeof(int));
+	if (!t->window || !t->freqs || !t->mel_first || !t->mel_count || !t->mel_weights || !t->dct
+		|| !t->chroma || !t->band_low || !t->band_high || !t->band_quantile)
+	{
+		tables_release(t);
+		return ser_error(err, SER_ENOMEM, "out of memory for the spectral analysis tables");
+	}
+	/* Periodic Hann (scipy.signal.get_window("hann", win, fftbins=True)), centred in n_fft. */
+	for (int i = 0; i < win; i++)
+		t->window[offset + i] = (float) (0.5 - 0.5 * cos(2.0 * M_PI * i / win));
+	for (int k = 0; k < n_bins; k++)
+		t->freqs[k] = (float) ((double) k * p->sample_rate / p->n_fft);
+
+	if ((status = build_mel(t, err)) != SER_OK
+		|| (status = build_chroma(t, err)) != SER_OK
+		|| (status = build_contrast(t, err)) != SER_OK
+		|| (status = ser_real_fft_get(p->n_fft, &t->fft, err)) != SER_OK)
+	{
+		tables_release(t);
+		return status;
+	}
+	build_dct(t);
+	cached_valid = 1;
+	*tables = t;
+	return SER_OK;
+}
+
+size_t
+ser_spectral_scratch_size(const SerSpectralTables *tables)
+{
+	return 2 * (size_t) tables->n_bins + (size_t) tables->params.n_mels
+		+ 2 * (size_t) tables->max_band_quantile;
+}
+
+/* Mean of the q smallest and of the q largest of x[0..count), q small. */
+static void
+extremes_mean(const float *x, int count, int q, float *lowest, float *highest,
+			  double *low_mean, double *high_mean)
+{
+	int			n_low = 0,
+				n_high = 0;
+	double		sum_low = 0.0,
+				sum_high = 0.0;
+
+	for (int i = 0; i < count; i++)
+	{
+		float		v = x[i];
+		int			j;
+
+		/* lowest[] ascending, highest[] descending, each at most q long */
+		if (n_low < q || v < lowest[n_low - 1])
+		{
+			j = n_low < q ? n_low++ : q - 1;
+			while (j > 0 && lowest[j - 1] > v)
+			{
+				lowest[j] = lowest[j - 1];
+				j--;
+			}
+			lowest[j] = v;
+		}
+		if (n_high < q || v > highest[n_high - 1])
+		{
+			j = n_high < q ? n_high++ : q - 1;
+			while (j > 0 && highest[j - 1] < v)
+			{
+				highest[j] = highest[j - 1];
+				j--;
+			}
+			highest[j] = v;
+		}
+	}
+	for (int i = 0; i < n_low; i++)
+		sum_low += lowest[i];
+	for (int i = 0; i < n_high; i++)
+		sum_high += highest[i];
+	*low_mean = n_low ? sum_low / n_low : 0.0;
+	*high_mean = n_high ? sum_high / n_high : 0.0;
+}
+
+void
+ser_spectral_frame(const SerSpectralTables *tables, const float *pcm, size_t n, size_t t,
+				   float *scratch, const SerSpectralOut *out)
+{
+	const SerFeatureParams *p = &tables->params;
+	int			n_fft = p->n_fft;
+	int			n_bins = tables->n_bins;
+	int			win = p->win_length;
+	int			offset = (n_fft - win) / 2;
+	int64_t		centre = (int64_t) t * p->hop_length + (p->center ? 0 : n_fft / 2);
+	int64_t		start = centre - n_fft / 2;
+	float	   *power = scratch;
+	float	   *magnitude = scratch + n_bins;
+	float	   *mel = magnitude + n_bins;
+	float	   *lowest = mel + p->n_mels;
+	float	   *highest = lowest + tables->max_band_quantile;
+	float	   *in = tables->fft->real;
+	const float *spec = tables->fft->complex;
+	double		sum_mag = 0.0,
+				sum_weighted = 0.0,
+				centroid = 0.0;
+
+	/* Windowed frame: only the win_length samples under the window can be non-zero. */
+	memset(in, 0, (size_t) n_fft * sizeof(float));
+	for (int i = offset; i < offset + win; i++)
+	{
+		int64_t		at = start + i;
+
+		if (at >= 0 && at < (int64_t) n)
+			in[i] = pcm[at] * tables->window[i];
+	}
+	ser_real_fft_forward(tables->fft);
+	for (int k = 0; k < n_bins; k++)
+	{
+		float		re = spec[2 * k],
+					im = spec[2 * k + 1];
+
+		power[k] = re * re + im * im;
+		magnitude[k] = sqrtf(power[k]);
+	}
+
+	if (out->log_mel || out->mfcc)
+	{
+		for (int b = 0; b < p->n_mels; b++)
+		{
+			const float *w = tables->mel_weights + (size_t) b * n_bins + tables->mel_first[b];
+			const float *pw = power + tables->mel_first[b];
+			float		acc = 0.0f;
+
+			for (int k = 0; k < tables->mel_count[b]; k++)
+				acc += w[k] * pw[k];
+			mel[b] = (float) (10.0 * log10(fmax(acc, p->log_floor)));
+		}
+		if (out->log_mel)
+			memcpy(out->log_mel, mel, (size_t) p->n_mels * sizeof(float));
+		if (out->mfcc)
+			for (int c = 0; c < p->n_mfcc; c++)
+			{
+				const float *d = tables->dct + (size_t) c * p->n_mels;
+				float		acc = 0.0f;
+
+				for (int b = 0; b < p->n_mels; b++)
+					acc += d[b] * mel[b];
+				out->mfcc[c] = acc;
+			}
+	}
+
+	if (out->chroma)
+	{
+		float		peak = 0.0f;
+
+		for (int c = 0; c < p->n_chroma; c++)
+		{
+			const float *w = tables->chroma + (size_t) c * n_bins;
+			float		acc = 0.0f;
+
+			for (int k = 0; k < n_bins; k++)
+				acc += w[k] * power[k];
+			out->chroma[c] = acc;
+			if (acc > peak)
+				peak = acc;
+		}
+		if (peak > FLT_MIN)
+			for (int c = 0; c < p->n_chroma; c++)
+				out->chroma[c] /= peak;
+	}
+
+	for (int k = 0; k < n_bins; k++)
+	{
+		sum_mag += magnitude[k];
+		sum_weighted += (double) tables->freqs[k] * magnitude[k];
+	}
+	if (sum_mag > FLT_MIN)
+		centroid = sum_weighted / sum_mag;
+	if (out->centroid)
+		*out->centroid = (float) centroid;
+	if (out->bandwidth)
+	{
+		double		spread = 0.0;
+
+		if (sum_mag > FLT_MIN)
+		{
+			for (int k = 0; k < n_bins; k++)
+			{
+				double		df = tables->freqs[k] - centroid;
+
+				spread += magnitude[k] * df * df;
+			}
+			spread /= sum_mag;
+		}
+		*out->bandwidth = (float) sqrt(spread);
+	}
+	if (out->rolloff)
+	{
+		double		threshold = p->rolloff_percent * sum_mag;
+		double		running = 0.0;
+		int			k;
+
+		for (k = 0; k < n_bins - 1; k++)
+		{
+			running += magnitude[k];
+			if (running >= threshold)
+				break;
+		}
+		*out->rolloff = tables->freqs[k];
+	}
+	if (out->flatness)
+	{
+		/*
+		 * Geometric mean without a logarithm per bin: multiply in blocks of
+		 * 16 (values lie in [1e-10, 1e10], so a block cannot overflow a
+		 * double) and move the exponent out with frexp.
+		 */
+		double		product = 1.0;
+		double		arithmetic = 0.0;
+		long		exponent = 0;
+
+		for (int k = 0; k < n_bins; k++)
+		{
+			double		v = fmax(power[k], FLATNESS_FLOOR);
+
+			product *= v;
+			arithmetic += v;
+			if ((k & 15) == 15)
+			{
+				int			e;
+
+				product = frexp(product, &e);
+				exponent += e;
+			}
+		}
+		arithmetic /= n_bins;
+		*out->flatness = (float) exp((log(product) + exponent * M_LN2) / n_bins - log(arithmetic));
+	}
+	if (out->contrast)
+	{
+		for (int b = 0; b <= p->contrast_bands; b++)
+		{
+			double		valley,
+						peak;
+
+			extremes_mean(magnitude + tables->band_low[b],
+						  tables->band_high[b] - tables->band_low[b] + 1,
+						  tables->band_quantile[b], lowest, highest, &valley, &peak);
+			out->contrast[b] = (float) (10.0 * log10(fmax(peak, CONTRAST_FLOOR))
+										- 10.0 * log10(fmax(valley, CONTRAST_FLOOR)));
+		}
+	}
+
+	/* Waveform features over win_length samples centred on the same sample. */
+	if (out->zcr || out->rms)
+	{
+		int64_t		from = centre - win / 2;
+		double		energy = 0.0;
+		int			crossings = 0;
+		int			was_negative = 0;
+
+		for (int i = 0; i < win; i++)
+		{
+			int64_t		at = from + i;
+			float		x = (at >= 0 && at < (int64_t) n) ? pcm[at] : 0.0f;
+			/* ZCR extends the edges (librosa pads with mode="edge"), RMS pads zeros */
+			float		edge = n == 0 ? 0.0f : pcm[at < 0 ? 0 : (at >= (int64_t) n ? (int64_t) n - 1 : at)];
+			int			negative = edge < -ZCR_ZERO;
+
+			energy += (double) x * x;
+			if (i > 0 && negative != was_negative)
+				crossings++;
+			was_negative = negative;
+		}
+		if (out->zcr)
+			*out->zcr = (float) crossings / win;
+		if (out->rms)
+			*out->rms = (float) sqrt(energy / win);
+	}
+}

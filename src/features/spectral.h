@@ -1,0 +1,90 @@
+/*
+ * spectral.h — short-time spectrum and everything derived from it, frame by
+ * frame: log-mel, MFCC, chroma, spectral contrast, centroid, bandwidth,
+ * roll-off, flatness; plus zero-crossing rate and RMS from the waveform.
+ *
+ * Frame t of n_fft samples is centred on sample t*hop_length (center = 1;
+ * zeros outside the signal) and multiplied by a periodic Hann window of
+ * win_length samples centred in n_fft (librosa.stft).  From X = rfft:
+ *   power P = |X|^2, magnitude M = |X|, bin k at f_k = k * sr / n_fft.
+ *   log-mel     10*log10(max(mel_b . P, log_floor)), Slaney mel scale and
+ *               Slaney area normalisation (librosa.filters.mel, htk=False)
+ *   MFCC        orthonormal DCT-II of the log-mel bands
+ *   chroma      librosa.filters.chroma (tuning 0, base C) applied to P,
+ *               divided by the frame's largest chroma value (0 if silent)
+ *   centroid    sum f_k M_k / sum M_k (0 if silent)
+ *   bandwidth   sqrt(sum M_k (f_k - centroid)^2 / sum M_k)
+ *   roll-off    lowest f_k where the cumulative sum of M reaches
+ *               rolloff_percent of the total
+ *   flatness    geometric / arithmetic mean of max(P, 1e-10)
+ *   contrast    per octave band (librosa.feature.spectral_contrast's bands):
+ *               10*log10(peak) - 10*log10(valley), peak and valley being the
+ *               means of the largest / smallest quantile of M in the band,
+ *               both floored at 1e-10.  librosa additionally clips both to
+ *               80 dB below the utterance-wide maximum (power_to_db's
+ *               top_db); ser does not, so a frame's contrast depends on that
+ *               frame only.
+ * Waveform features on win_length samples centred on the same sample:
+ *   ZCR         fraction of sign changes between consecutive samples (values
+ *               with |x| <= 1e-10 count as positive zero), signal edges
+ *               extended by repeating the end samples (librosa)
+ *   RMS         sqrt(mean(x^2)), zeros outside the signal.
+ */
+#ifndef SER_FEATURES_SPECTRAL_H
+#define SER_FEATURES_SPECTRAL_H
+
+#include "features/params.h"
+#include "features/fft.h"
+
+typedef struct SerSpectralTables
+{
+	SerFeatureParams params;
+	int			n_bins;			/* n_fft/2 + 1 */
+	float	   *window;			/* n_fft: Hann of win_length centred, zeros around */
+	float	   *freqs;			/* n_bins, Hz */
+	int		   *mel_first;		/* n_mels: first bin with a non-zero weight */
+	int		   *mel_count;		/* n_mels: number of bins from mel_first */
+	float	   *mel_weights;	/* n_mels x n_bins, dense rows, read from mel_first */
+	float	   *dct;			/* n_mfcc x n_mels */
+	float	   *chroma;			/* n_chroma x n_bins */
+	int		   *band_low;		/* contrast_bands+1: first bin of each band's sub-band */
+	int		   *band_high;		/* last bin (inclusive) */
+	int		   *band_quantile;	/* bins averaged for peak and valley */
+	int			max_band_quantile;
+	SerRealFft *fft;
+} SerSpectralTables;
+
+/*
+ * The tables for p (validated), built on first use and kept for the life of
+ * the process while the parameters stay the same (rebuilt when they
+ * change).  Fails with SER_EINVAL when a mel filter or contrast band would
+ * hold no FFT bin (n_mels or the band layout too fine for n_fft).
+ */
+SerStatus	ser_spectral_tables_get(const SerFeatureParams *p, const SerSpectralTables **tables,
+									SerError *err);
+
+/* Where a frame's spectral features go; NULL pointers are skipped. */
+typedef struct SerSpectralOut
+{
+	float	   *log_mel;		/* n_mels */
+	float	   *mfcc;			/* n_mfcc */
+	float	   *chroma;			/* n_chroma */
+	float	   *contrast;		/* contrast_bands + 1 */
+	float	   *centroid;
+	float	   *bandwidth;
+	float	   *rolloff;
+	float	   *flatness;
+	float	   *zcr;
+	float	   *rms;
+} SerSpectralOut;
+
+/*
+ * Features of frame t of pcm[0..n).  scratch holds at least
+ * 2 * n_bins + n_mels + 2 * max_band_quantile floats
+ * (ser_spectral_scratch_size).
+ */
+size_t		ser_spectral_scratch_size(const SerSpectralTables *tables);
+void		ser_spectral_frame(const SerSpectralTables *tables, const float *pcm, size_t n,
+							   size_t t, float *scratch, const SerSpectralOut *out);
+
+#endif							/* SER_FEATURES_SPECTRAL_H */
