@@ -206,16 +206,16 @@ ser_feature_params_validate(const SerFeatureParams *p, SerError *err)
 		return invalid(err, "pitch_fmin/pitch_fmax", detail);
 	}
 	{
-		/* YIN needs at least three lags to find a trough, inside half the frame. */
+		/* YIN needs at least three lags to find a trough, inside the frame. */
 		int			min_period = (int) floor(p->sample_rate / p->pitch_fmax);
 		int			max_period = (int) ceil(p->sample_rate / p->pitch_fmin);
 
-		if (max_period > p->pitch_frame_length / 2 - 1)
-			max_period = p->pitch_frame_length / 2 - 1;
+		if (max_period > p->pitch_frame_length - 1)
+			max_period = p->pitch_frame_length - 1;
 		if (min_period < 1 || max_period - min_period < 2)
 		{
 			snprintf(detail, sizeof(detail),
-					 "The pitch range %g to %g Hz gives periods of %d to %d samples at %d Hz; YIN needs at least 3 periods, at least 1 sample, below half of pitch_frame_length (%d).",
+					 "The pitch range %g to %g Hz gives periods of %d to %d samples at %d Hz; YIN needs at least 3 candidate periods of at least 1 sample, shorter than pitch_frame_length (%d).",
 					 p->pitch_fmin, p->pitch_fmax, min_period, max_period, p->sample_rate,
 					 p->pitch_frame_length);
 			return invalid(err, "pitch_fmin/pitch_fmax", detail);

@@ -126,7 +126,7 @@ build_dct(SerSpectralTables *t)
 		double		scale = k == 0 ? sqrt(1.0 / n) : sqrt(2.0 / n);
 
 		for (int b = 0; b < n; b++)
-			t->dct[(size_t) k * n + b] = (float) (scale * cos(M_PI * k * (2.0 * b + 1.0) / (2.0 * n)));
+			t->dct[(size_t) b * t->params.n_mfcc + k] = (float) (scale * cos(M_PI * k * (2.0 * b + 1.0) / (2.0 * n)));
 	}
 }
 
@@ -177,7 +177,7 @@ build_chroma(SerSpectralTables *t, SerError *err)
 			double		w = norm > DBL_MIN ? column[c] / norm : column[c];
 			int			row = ((c - roll) % nc + nc) % nc;	/* np.roll(..., -roll) */
 
-			t->chroma[(size_t) row * t->n_bins + k] = (float) (w * octave_weight);
+			t->chroma[(size_t) k * nc + row] = (float) (w * octave_weight);
 		}
 	}
 	free(pos);
@@ -301,8 +301,11 @@ ser_spectral_tables_get(const SerFeatureParams *p, const SerSpectralTables **tab
 size_t
 ser_spectral_scratch_size(const SerSpectralTables *tables)
 {
+	int			accumulator = tables->params.n_chroma > tables->params.n_mfcc
+		? tables->params.n_chroma : tables->params.n_mfcc;
+
 	return 2 * (size_t) tables->n_bins + (size_t) tables->params.n_mels
-		+ 2 * (size_t) tables->max_band_quantile;
+		+ 2 * (size_t) tables->max_band_quantile + (size_t) accumulator;
 }
 
 /* Mean of the q smallest and of the q largest of x[0..count), q small. */
@@ -366,21 +369,31 @@ ser_spectral_frame(const SerSpectralTables *tables, const float *pcm, size_t n, 
 	float	   *mel = magnitude + n_bins;
 	float	   *lowest = mel + p->n_mels;
 	float	   *highest = lowest + tables->max_band_quantile;
+	float	   *accumulator = highest + tables->max_band_quantile;	/* n_chroma or n_mfcc */
 	float	   *in = tables->fft->real;
 	const float *spec = tables->fft->complex;
 	double		sum_mag = 0.0,
 				sum_weighted = 0.0,
 				centroid = 0.0;
+	float		log_floor = (float) p->log_floor;
 
 	/* Windowed frame: only the win_length samples under the window can be non-zero. */
 	memset(in, 0, (size_t) n_fft * sizeof(float));
-	for (int i = offset; i < offset + win; i++)
+	if (start + offset >= 0 && start + offset + win <= (int64_t) n)
 	{
-		int64_t		at = start + i;
+		const float *x = pcm + start;
 
-		if (at >= 0 && at < (int64_t) n)
-			in[i] = pcm[at] * tables->window[i];
+		for (int i = offset; i < offset + win; i++)
+			in[i] = x[i] * tables->window[i];
 	}
+	else
+		for (int i = offset; i < offset + win; i++)
+		{
+			int64_t		at = start + i;
+
+			if (at >= 0 && at < (int64_t) n)
+				in[i] = pcm[at] * tables->window[i];
+		}
 	ser_real_fft_forward(tables->fft);
 	for (int k = 0; k < n_bins; k++)
 	{
@@ -401,39 +414,52 @@ ser_spectral_frame(const SerSpectralTables *tables, const float *pcm, size_t n, 
 
 			for (int k = 0; k < tables->mel_count[b]; k++)
 				acc += w[k] * pw[k];
-			mel[b] = (float) (10.0 * log10(fmax(acc, p->log_floor)));
+			mel[b] = 10.0f * log10f(acc > log_floor ? acc : log_floor);
 		}
 		if (out->log_mel)
 			memcpy(out->log_mel, mel, (size_t) p->n_mels * sizeof(float));
 		if (out->mfcc)
-			for (int c = 0; c < p->n_mfcc; c++)
-			{
-				const float *d = tables->dct + (size_t) c * p->n_mels;
-				float		acc = 0.0f;
+		{
+			/* band-major so the inner loop runs over independent coefficients (vectorises) */
+			float	   *restrict acc = accumulator;
+			int			nm = p->n_mfcc;
 
-				for (int b = 0; b < p->n_mels; b++)
-					acc += d[b] * mel[b];
-				out->mfcc[c] = acc;
+			memset(acc, 0, (size_t) nm * sizeof(float));
+			for (int b = 0; b < p->n_mels; b++)
+			{
+				const float *restrict d = tables->dct + (size_t) b * nm;
+				float		m = mel[b];
+
+				for (int c = 0; c < nm; c++)
+					acc[c] += d[c] * m;
 			}
+			memcpy(out->mfcc, acc, (size_t) nm * sizeof(float));
+		}
 	}
 
 	if (out->chroma)
 	{
 		float		peak = 0.0f;
+		int			nc = p->n_chroma;
 
-		for (int c = 0; c < p->n_chroma; c++)
+		/* bin-major, as for the MFCC */
+		float	   *restrict acc = accumulator;
+
+		memset(acc, 0, (size_t) nc * sizeof(float));
+		for (int k = 0; k < n_bins; k++)
 		{
-			const float *w = tables->chroma + (size_t) c * n_bins;
-			float		acc = 0.0f;
+			const float *restrict w = tables->chroma + (size_t) k * nc;
+			float		pk = power[k];
 
-			for (int k = 0; k < n_bins; k++)
-				acc += w[k] * power[k];
-			out->chroma[c] = acc;
-			if (acc > peak)
-				peak = acc;
+			for (int c = 0; c < nc; c++)
+				acc[c] += w[c] * pk;
 		}
+		memcpy(out->chroma, acc, (size_t) nc * sizeof(float));
+		for (int c = 0; c < nc; c++)
+			if (out->chroma[c] > peak)
+				peak = out->chroma[c];
 		if (peak > FLT_MIN)
-			for (int c = 0; c < p->n_chroma; c++)
+			for (int c = 0; c < nc; c++)
 				out->chroma[c] /= peak;
 	}
 
@@ -489,7 +515,7 @@ ser_spectral_frame(const SerSpectralTables *tables, const float *pcm, size_t n, 
 
 		for (int k = 0; k < n_bins; k++)
 		{
-			double		v = fmax(power[k], FLATNESS_FLOOR);
+			double		v = power[k] > FLATNESS_FLOOR ? power[k] : FLATNESS_FLOOR;
 
 			product *= v;
 			arithmetic += v;
@@ -514,8 +540,8 @@ ser_spectral_frame(const SerSpectralTables *tables, const float *pcm, size_t n, 
 			extremes_mean(magnitude + tables->band_low[b],
 						  tables->band_high[b] - tables->band_low[b] + 1,
 						  tables->band_quantile[b], lowest, highest, &valley, &peak);
-			out->contrast[b] = (float) (10.0 * log10(fmax(peak, CONTRAST_FLOOR))
-										- 10.0 * log10(fmax(valley, CONTRAST_FLOOR)));
+			/* one logarithm: 10 log10(peak) - 10 log10(valley) = 10 log10(peak / valley) */
+			out->contrast[b] = (float) (10.0 * log10(fmax(peak, CONTRAST_FLOOR) / fmax(valley, CONTRAST_FLOOR)));
 		}
 	}
 
@@ -525,20 +551,34 @@ ser_spectral_frame(const SerSpectralTables *tables, const float *pcm, size_t n, 
 		int64_t		from = centre - win / 2;
 		double		energy = 0.0;
 		int			crossings = 0;
-		int			was_negative = 0;
 
-		for (int i = 0; i < win; i++)
+		if (from >= 0 && from + win <= (int64_t) n)
 		{
-			int64_t		at = from + i;
-			float		x = (at >= 0 && at < (int64_t) n) ? pcm[at] : 0.0f;
-			/* ZCR extends the edges (librosa pads with mode="edge"), RMS pads zeros */
-			float		edge = n == 0 ? 0.0f : pcm[at < 0 ? 0 : (at >= (int64_t) n ? (int64_t) n - 1 : at)];
-			int			negative = edge < -ZCR_ZERO;
+			const float *x = pcm + from;
 
-			energy += (double) x * x;
-			if (i > 0 && negative != was_negative)
-				crossings++;
-			was_negative = negative;
+			for (int i = 0; i < win; i++)
+				energy += (double) x[i] * x[i];
+			for (int i = 1; i < win; i++)
+				crossings += (x[i] < -ZCR_ZERO) != (x[i - 1] < -ZCR_ZERO);
+		}
+		else
+		{
+			int			was_negative = 0;
+
+			for (int i = 0; i < win; i++)
+			{
+				int64_t		at = from + i;
+				float		x = (at >= 0 && at < (int64_t) n) ? pcm[at] : 0.0f;
+
+				/* ZCR extends the edges (librosa pads with mode="edge"), RMS pads zeros */
+				float		edge = n == 0 ? 0.0f : pcm[at < 0 ? 0 : (at >= (int64_t) n ? (int64_t) n - 1 : at)];
+				int			negative = edge < -ZCR_ZERO;
+
+				energy += (double) x * x;
+				if (i > 0 && negative != was_negative)
+					crossings++;
+				was_negative = negative;
+			}
 		}
 		if (out->zcr)
 			*out->zcr = (float) crossings / win;
