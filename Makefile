@@ -25,12 +25,11 @@ DATA_built    = sql/$(EXTENSION)--$(EXTVERSION).sql
 DATA          = $(wildcard sql/$(EXTENSION)--*--*.sql)
 
 # Regression tests (sql/NAME.sql, expected/NAME.out), one concern each.
-REGRESS_AUDIO    = audio_decode audio_info audio_errors audio_limits
+REGRESS_AUDIO    = audio_info audio_decode audio_errors audio_limits
 REGRESS_FEATURES =
 REGRESS_DATASET  =
 REGRESS_MODEL    =
 REGRESS = setup $(REGRESS_AUDIO) $(REGRESS_FEATURES) $(REGRESS_DATASET) $(REGRESS_MODEL)
-REGRESS_OPTS = --load-extension=$(EXTENSION)
 
 LIBS_PKG    = sndfile fftw3f openblas soxr
 PKG_CFLAGS := $(shell pkg-config --cflags $(LIBS_PKG))
