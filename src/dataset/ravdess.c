@@ -123,10 +123,15 @@ range_detail(SerError *err, SerRavdessField field)
 		case SER_RAVDESS_INTENSITY:
 			names = intensity_names;
 			break;
+		case SER_RAVDESS_STATEMENT:
+			names = statement_texts;
+			break;
 		default:
 			break;
 	}
-	if (names == NULL)
+	if (names == NULL && field_max[field] == 2)
+		ser_error_detail(err, "The %s must be 01 or 02.", field_names[field]);
+	else if (names == NULL)
 		ser_error_detail(err, "The %s must be between 01 and %02d.",
 						 field_names[field], field_max[field]);
 	else
@@ -138,8 +143,9 @@ range_detail(SerError *err, SerRavdessField field)
 		for (int code = 1; code <= field_max[field]; code++)
 		{
 			const char *sep = code == 1 ? "" : (code == field_max[field] ? " or " : ", ");
-			int			n = snprintf(list + used, sizeof(list) - used, "%s%02d (%s)",
-									 sep, code, names[code - 1]);
+			const char *quote = field == SER_RAVDESS_STATEMENT ? "\"" : "";
+			int			n = snprintf(list + used, sizeof(list) - used, "%s%02d (%s%s%s)",
+									 sep, code, quote, names[code - 1], quote);
 
 			if (n < 0 || (size_t) n >= sizeof(list) - used)
 				break;

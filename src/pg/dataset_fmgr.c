@@ -584,8 +584,9 @@ mark_identical_content(const char *table)
 							  table, table), false, 0);
 	if (rc != SPI_OK_UPDATE)
 		elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
+	/* Not read-only: a read-only query would not see the update just made. */
 	rc = SPI_execute(psprintf("SELECT pg_catalog.count(*) FROM %s WHERE identical_content", table),
-					 true, 1);
+					 false, 1);
 	if (rc != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
 	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
@@ -671,8 +672,9 @@ ser_load_ravdess(PG_FUNCTION_ARGS)
 
 	if (identical > 0)
 		ereport(NOTICE,
-				(errmsg("%lld recordings are byte-identical to a recording with another name",
-						(long long) identical),
+				(errmsg_plural("%lld recording is byte-identical to a recording with another name",
+							   "%lld recordings are byte-identical to a recording with another name",
+							   (unsigned long) identical, (long long) identical),
 				 errdetail("They are marked in ravdess_metadata.identical_content; the view ravdess_identical_content lists them."),
 				 errhint("Exclude them from analyses with WHERE NOT identical_content.")));
 
