@@ -81,6 +81,9 @@ mem_read(void *ptr, sf_count_t count, void *user)
 static sf_count_t
 mem_write(const void *ptr, sf_count_t count, void *user)
 {
+	(void) ptr;
+	(void) count;
+	(void) user;
 	return 0;					/* read-only */
 }
 
