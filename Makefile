@@ -29,7 +29,7 @@ REGRESS_AUDIO    = audio_info audio_decode audio_errors audio_limits
 REGRESS_FEATURES =
 REGRESS_DATASET  =
 REGRESS_MODEL    =
-REGRESS = setup $(REGRESS_AUDIO) $(REGRESS_FEATURES) $(REGRESS_DATASET) $(REGRESS_MODEL)
+REGRESS = setup $(REGRESS_AUDIO) $(REGRESS_FEATURES) $(REGRESS_DATASET) $(REGRESS_MODEL) catalog
 
 LIBS_PKG    = sndfile fftw3f openblas soxr
 PKG_CFLAGS := $(shell pkg-config --cflags $(LIBS_PKG))
