@@ -558,7 +558,7 @@ walk_directory(LoadState *state, const char *rel)
 
 			if (++state->files_seen % LOAD_PROGRESS_EVERY == 0)
 				ereport(NOTICE,
-						(errmsg("%d files read: %d loaded, %d skipped, %d duplicates",
+						(errmsg("%d files examined: %d loaded, %d skipped, %d duplicates",
 								state->files_seen, state->loaded, state->skipped, state->duplicates)));
 		}
 		pfree(child_full);
