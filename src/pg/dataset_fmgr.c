@@ -41,6 +41,31 @@ PG_FUNCTION_INFO_V1(ser_load_ravdess);
 
 #define AUDIO_EXTENSION_LIST "wav, flac, aiff, aif, au, ogg, oga, opus and mp3"
 
+/* Labels decoded from a name, in column order: modality, modality_name, ... gender. */
+#define LABEL_COLUMNS 13
+
+static void
+label_datums(const SerRavdessName *parsed, Datum *values)
+{
+	const int  *c = parsed->codes;
+	int			i = 0;
+
+	values[i++] = Int16GetDatum(c[SER_RAVDESS_MODALITY]);
+	values[i++] = CStringGetTextDatum(ser_ravdess_modality_name(c[SER_RAVDESS_MODALITY]));
+	values[i++] = Int16GetDatum(c[SER_RAVDESS_VOCAL_CHANNEL]);
+	values[i++] = CStringGetTextDatum(ser_ravdess_vocal_channel_name(c[SER_RAVDESS_VOCAL_CHANNEL]));
+	values[i++] = Int16GetDatum(c[SER_RAVDESS_EMOTION]);
+	values[i++] = CStringGetTextDatum(ser_ravdess_emotion_name(c[SER_RAVDESS_EMOTION]));
+	values[i++] = Int16GetDatum(c[SER_RAVDESS_INTENSITY]);
+	values[i++] = CStringGetTextDatum(ser_ravdess_intensity_name(c[SER_RAVDESS_INTENSITY]));
+	values[i++] = Int16GetDatum(c[SER_RAVDESS_STATEMENT]);
+	values[i++] = CStringGetTextDatum(ser_ravdess_statement_text(c[SER_RAVDESS_STATEMENT]));
+	values[i++] = Int16GetDatum(c[SER_RAVDESS_REPETITION]);
+	values[i++] = Int16GetDatum(c[SER_RAVDESS_ACTOR]);
+	values[i++] = CStringGetTextDatum(ser_ravdess_gender(c[SER_RAVDESS_ACTOR]));
+	Assert(i == LABEL_COLUMNS);
+}
+
 /*
  * ser_parse_ravdess_filename(name text) → one row of the codes and their
  * names; malformed names raise invalid_parameter_value naming the field.
@@ -52,31 +77,17 @@ ser_parse_ravdess_filename(PG_FUNCTION_ARGS)
 	SerRavdessName parsed;
 	SerError	err;
 	TupleDesc	tupdesc;
-	Datum		values[14];
-	bool		nulls[14];
-	const int  *c;
+	Datum		values[1 + LABEL_COLUMNS];
+	bool		nulls[1 + LABEL_COLUMNS];
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
 	if (ser_ravdess_parse(name, &parsed, &err) != SER_OK)
 		ser_report_error(&err);
 
-	c = parsed.codes;
 	memset(nulls, 0, sizeof(nulls));
 	values[0] = CStringGetTextDatum(parsed.code);
-	values[1] = Int16GetDatum(c[SER_RAVDESS_MODALITY]);
-	values[2] = CStringGetTextDatum(ser_ravdess_modality_name(c[SER_RAVDESS_MODALITY]));
-	values[3] = Int16GetDatum(c[SER_RAVDESS_VOCAL_CHANNEL]);
-	values[4] = CStringGetTextDatum(ser_ravdess_vocal_channel_name(c[SER_RAVDESS_VOCAL_CHANNEL]));
-	values[5] = Int16GetDatum(c[SER_RAVDESS_EMOTION]);
-	values[6] = CStringGetTextDatum(ser_ravdess_emotion_name(c[SER_RAVDESS_EMOTION]));
-	values[7] = Int16GetDatum(c[SER_RAVDESS_INTENSITY]);
-	values[8] = CStringGetTextDatum(ser_ravdess_intensity_name(c[SER_RAVDESS_INTENSITY]));
-	values[9] = Int16GetDatum(c[SER_RAVDESS_STATEMENT]);
-	values[10] = CStringGetTextDatum(ser_ravdess_statement_text(c[SER_RAVDESS_STATEMENT]));
-	values[11] = Int16GetDatum(c[SER_RAVDESS_REPETITION]);
-	values[12] = Int16GetDatum(c[SER_RAVDESS_ACTOR]);
-	values[13] = CStringGetTextDatum(ser_ravdess_gender(c[SER_RAVDESS_ACTOR]));
+	label_datums(&parsed, values + 1);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), values, nulls)));
 }
 
@@ -139,6 +150,16 @@ compare_names(const void *a, const void *b)
 	return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
+static SPIPlanPtr
+prepare(const char *sql, int nargs, Oid *types)
+{
+	SPIPlanPtr	plan = SPI_prepare(sql, nargs, types);
+
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql, SPI_result_code_string(SPI_result));
+	return plan;
+}
+
 static void
 prepare_plans(LoadState *state, const char *table)
 {
@@ -146,12 +167,10 @@ prepare_plans(LoadState *state, const char *table)
 	Oid			add_audio_types[2] = {TEXTOID, BYTEAOID};
 	StringInfoData sql;
 
-	state->lookup_plan = SPI_prepare(psprintf("SELECT file_name, content_sha256, audio IS NULL, path "
-											  "FROM %s WHERE recording_id OPERATOR(pg_catalog.=) $1",
-											  table),
-									 1, lookup_types);
-	if (state->lookup_plan == NULL)
-		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	state->lookup_plan = prepare(psprintf("SELECT file_name, content_sha256, audio IS NULL, path "
+										  "FROM %s WHERE recording_id OPERATOR(pg_catalog.=) $1",
+										  table),
+								 1, lookup_types);
 
 	initStringInfo(&sql);
 	appendStringInfo(&sql, "INSERT INTO %s (file_name, recording_id, path, "
@@ -162,16 +181,12 @@ prepare_plans(LoadState *state, const char *table)
 	for (int i = 1; i <= (int) INSERT_NARGS; i++)
 		appendStringInfo(&sql, i == 1 ? "$%d" : ", $%d", i);
 	appendStringInfoChar(&sql, ')');
-	state->insert_plan = SPI_prepare(sql.data, INSERT_NARGS, (Oid *) insert_types);
-	if (state->insert_plan == NULL)
-		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	state->insert_plan = prepare(sql.data, INSERT_NARGS, (Oid *) insert_types);
 
-	state->add_audio_plan = SPI_prepare(psprintf("UPDATE %s SET audio = $2 "
-												 "WHERE file_name OPERATOR(pg_catalog.=) $1 AND audio IS NULL",
-												 table),
-										2, add_audio_types);
-	if (state->add_audio_plan == NULL)
-		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	state->add_audio_plan = prepare(psprintf("UPDATE %s SET audio = $2 "
+											 "WHERE file_name OPERATOR(pg_catalog.=) $1 AND audio IS NULL",
+											 table),
+									2, add_audio_types);
 }
 
 /*
@@ -344,7 +359,6 @@ insert_recording(LoadState *state, const SerRavdessName *parsed, const char *bas
 {
 	Datum		values[INSERT_NARGS];
 	char		nulls[INSERT_NARGS];
-	const int  *c = parsed->codes;
 	int			i = 0;
 	int			rc;
 
@@ -352,19 +366,8 @@ insert_recording(LoadState *state, const SerRavdessName *parsed, const char *bas
 	values[i++] = CStringGetTextDatum(base);
 	values[i++] = CStringGetTextDatum(parsed->code);
 	values[i++] = CStringGetTextDatum(full);
-	values[i++] = Int16GetDatum(c[SER_RAVDESS_MODALITY]);
-	values[i++] = CStringGetTextDatum(ser_ravdess_modality_name(c[SER_RAVDESS_MODALITY]));
-	values[i++] = Int16GetDatum(c[SER_RAVDESS_VOCAL_CHANNEL]);
-	values[i++] = CStringGetTextDatum(ser_ravdess_vocal_channel_name(c[SER_RAVDESS_VOCAL_CHANNEL]));
-	values[i++] = Int16GetDatum(c[SER_RAVDESS_EMOTION]);
-	values[i++] = CStringGetTextDatum(ser_ravdess_emotion_name(c[SER_RAVDESS_EMOTION]));
-	values[i++] = Int16GetDatum(c[SER_RAVDESS_INTENSITY]);
-	values[i++] = CStringGetTextDatum(ser_ravdess_intensity_name(c[SER_RAVDESS_INTENSITY]));
-	values[i++] = Int16GetDatum(c[SER_RAVDESS_STATEMENT]);
-	values[i++] = CStringGetTextDatum(ser_ravdess_statement_text(c[SER_RAVDESS_STATEMENT]));
-	values[i++] = Int16GetDatum(c[SER_RAVDESS_REPETITION]);
-	values[i++] = Int16GetDatum(c[SER_RAVDESS_ACTOR]);
-	values[i++] = CStringGetTextDatum(ser_ravdess_gender(c[SER_RAVDESS_ACTOR]));
+	label_datums(parsed, values + i);
+	i += LABEL_COLUMNS;
 	values[i++] = CStringGetTextDatum(info->format);
 	values[i++] = Int32GetDatum(info->sample_rate);
 	values[i++] = Int32GetDatum(info->channels);
