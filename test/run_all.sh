@@ -23,10 +23,15 @@ set +e
 set -e
 
 say "pg_regress tests of the SQL surface"
+# Some tests make the server read fixture files: run them from a copy the
+# postgres user can read wherever the clone lives.
+mkdir -p "$WORK/regress-src"
+( cd "$ROOT" && tar cf - Makefile ser.control sql expected test/fixtures src ) | tar xf - -C "$WORK/regress-src"
+chmod -R a+rX "$WORK/regress-src"
 start_cluster "$WORK/regress"
 set +e
-( cd "$ROOT" && make -s installcheck PG_CONFIG="$PGBIN/pg_config" ); rc=$?
-if [ $rc != 0 ] && [ -f "$ROOT/regression.diffs" ]; then cat "$ROOT/regression.diffs"; fi
+( cd "$WORK/regress-src" && make -s installcheck PG_CONFIG="$PGBIN/pg_config" ); rc=$?
+if [ $rc != 0 ] && [ -f "$WORK/regress-src/regression.diffs" ]; then cat "$WORK/regress-src/regression.diffs"; fi
 record $rc
 set -e
 stop_cluster
@@ -38,7 +43,11 @@ cp -r "$ROOT/test" "$WORK/tap"
 mkdir -p "$WORK/tap/tmp_check"
 run=(); [ "$(id -u)" = 0 ] && { chown -R postgres:postgres "$WORK/tap"; run=(runuser -u postgres --); }
 set +e
+# Tests that use the RAVDESS corpus find it through SER_SHARED_DIR (and skip without it).
+SHARED_DIR=""
+[ -d "$ROOT/../shared/data" ] && SHARED_DIR=$(cd "$ROOT/../shared" && pwd)
 ( cd "$WORK/tap" && "${run[@]}" env PATH="$PGBIN:$PATH" TESTDIR="$WORK/tap" PG_REGRESS="$PGXS_DIR/src/test/regress/pg_regress" \
+	SER_SHARED_DIR="$SHARED_DIR" \
 	prove -I "$PGXS_DIR/src/test/perl" t/*.pl ); rc=$?
 set -e
 if [ $rc != 0 ]; then cat "$WORK"/tap/tmp_check/log/regress_log_* 2>/dev/null | tail -50; fi
