@@ -7,6 +7,8 @@
 
 #include "postgres.h"
 
+#include "utils/array.h"
+
 #include "common/runtime.h"
 #include "audio/decode.h"
 
@@ -16,7 +18,6 @@ extern double ser_max_duration;
 /*
  * Raise the core failure in err as an ERROR with the SQLSTATE that matches
  * its status (a cancel becomes CHECK_FOR_INTERRUPTS).  Never returns.
- * `what` names the operation for the message context, e.g. "decode audio".
  */
 pg_attribute_noreturn() void ser_report_error(const SerError *err);
 
@@ -31,9 +32,8 @@ pg_attribute_noreturn() void ser_report_error(const SerError *err);
  */
 void		ser_decode_bytea(bytea *audio, int target_rate, SerPcm *pcm, SerAudioInfo *info);
 
-/* Build a 1-D real[] / 2-D real[rows][cols] from a float buffer. */
-struct ArrayType;
-struct ArrayType *ser_float_array(const float *values, int n);
-struct ArrayType *ser_float_matrix(const float *values, int rows, int cols);
+/* Build a 1-D real[] / 2-D real[rows][cols] (row-major values) from a float buffer. */
+ArrayType  *ser_float_array(const float *values, int n);
+ArrayType  *ser_float_matrix(const float *values, int rows, int cols);
 
 #endif							/* SER_PG_H */
