@@ -1,0 +1,194 @@
+/*
+ * features_fmgr.c — SQL functions over the speech features core
+ * (src/features): ser_features(), ser_frames(), ser_melspectrogram(),
+ * ser_mfcc(), ser_pitch() and the names and parameters that go with them.
+ *
+ * Every function decodes the recording to mono at the feature sample rate
+ * (16 kHz) with ser_decode_bytea(), which honours ser.max_duration, and
+ * featurises it with the default SerFeatureParams (the text form is
+ * ser_feature_params()).
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "catalog/pg_type.h"
+
+#include "pg/ser_pg.h"
+#include "features/features.h"
+#include "features/pitch.h"
+
+PG_FUNCTION_INFO_V1(ser_features);
+PG_FUNCTION_INFO_V1(ser_feature_names);
+PG_FUNCTION_INFO_V1(ser_frames);
+PG_FUNCTION_INFO_V1(ser_frame_feature_names);
+PG_FUNCTION_INFO_V1(ser_melspectrogram);
+PG_FUNCTION_INFO_V1(ser_mfcc);
+PG_FUNCTION_INFO_V1(ser_pitch);
+PG_FUNCTION_INFO_V1(ser_feature_params);
+
+/* text[] of count names produced by name_of. */
+static ArrayType *
+names_array(const SerFeatureParams *p, int count,
+			void (*name_of) (const SerFeatureParams *, int, char *, size_t))
+{
+	Datum	   *items = palloc(sizeof(Datum) * count);
+	char		name[64];
+
+	for (int i = 0; i < count; i++)
+	{
+		name_of(p, i, name, sizeof(name));
+		items[i] = CStringGetTextDatum(name);
+	}
+	return construct_array(items, count, TEXTOID, -1, false, TYPALIGN_INT);
+}
+
+/* Featurise and return the requested part. */
+static SerFeatureSet
+extract(bytea *audio, int what)
+{
+	SerFeatureParams p;
+	SerPcm		pcm;
+	SerFeatureSet fs;
+	SerError	err;
+
+	ser_feature_params_default(&p);
+	ser_decode_bytea(audio, p.sample_rate, &pcm, NULL);
+	if (ser_extract_features(&p, pcm.samples, pcm.n_samples, what, &fs, &err) != SER_OK)
+		ser_report_error(&err);
+	ser_pcm_free(&pcm);
+	return fs;
+}
+
+/*
+ * ser_features(audio bytea) → real[]: the utterance vector, in the order of
+ * ser_feature_names().
+ */
+Datum
+ser_features(PG_FUNCTION_ARGS)
+{
+	SerFeatureSet fs = extract(PG_GETARG_BYTEA_PP(0), SER_FEATURES_UTTERANCE);
+
+	PG_RETURN_ARRAYTYPE_P(ser_float_array(fs.utterance, fs.n_utterance));
+}
+
+/* ser_feature_names() → text[] */
+Datum
+ser_feature_names(PG_FUNCTION_ARGS)
+{
+	SerFeatureParams p;
+
+	ser_feature_params_default(&p);
+	PG_RETURN_ARRAYTYPE_P(names_array(&p, ser_utterance_feature_count(&p), ser_utterance_feature_name));
+}
+
+/*
+ * ser_frames(audio bytea) → real[frame][feature], columns in the order of
+ * ser_frame_feature_names().
+ */
+Datum
+ser_frames(PG_FUNCTION_ARGS)
+{
+	SerFeatureSet fs = extract(PG_GETARG_BYTEA_PP(0), SER_FEATURES_FRAMES);
+
+	PG_RETURN_ARRAYTYPE_P(ser_float_matrix(fs.frames, (int) fs.n_frames, fs.n_frame_features));
+}
+
+/* ser_frame_feature_names() → text[] */
+Datum
+ser_frame_feature_names(PG_FUNCTION_ARGS)
+{
+	SerFeatureParams p;
+
+	ser_feature_params_default(&p);
+	PG_RETURN_ARRAYTYPE_P(names_array(&p, ser_frame_feature_count(&p), ser_frame_feature_name));
+}
+
+/* ser_melspectrogram(audio bytea, n_mels int DEFAULT 64) → real[frame][band], dB */
+Datum
+ser_melspectrogram(PG_FUNCTION_ARGS)
+{
+	bytea	   *audio = PG_GETARG_BYTEA_PP(0);
+	int32		n_mels = PG_GETARG_INT32(1);
+	SerFeatureParams p;
+	SerPcm		pcm;
+	SerError	err;
+	float	   *values;
+	size_t		n_frames;
+
+	/* Too many bands for the FFT is the core's call (it names the empty band). */
+	if (n_mels <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("n_mels must be positive, not %d", n_mels)));
+	ser_feature_params_default(&p);
+	p.n_mels = n_mels;
+	if (p.n_mfcc > n_mels)
+		p.n_mfcc = n_mels;		/* unused here, but must not exceed n_mels */
+	if (ser_feature_params_validate(&p, &err) != SER_OK)
+		ser_report_error(&err);
+	ser_decode_bytea(audio, p.sample_rate, &pcm, NULL);
+	if (ser_extract_log_mel(&p, pcm.samples, pcm.n_samples, &values, &n_frames, &err) != SER_OK)
+		ser_report_error(&err);
+	ser_pcm_free(&pcm);
+	PG_RETURN_ARRAYTYPE_P(ser_float_matrix(values, (int) n_frames, n_mels));
+}
+
+/* ser_mfcc(audio bytea, n_mfcc int DEFAULT 20) → real[frame][coefficient] */
+Datum
+ser_mfcc(PG_FUNCTION_ARGS)
+{
+	bytea	   *audio = PG_GETARG_BYTEA_PP(0);
+	int32		n_mfcc = PG_GETARG_INT32(1);
+	SerFeatureParams p;
+	SerPcm		pcm;
+	SerError	err;
+	float	   *values;
+	size_t		n_frames;
+
+	ser_feature_params_default(&p);
+	if (n_mfcc <= 0 || n_mfcc > p.n_mels)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("n_mfcc must be between 1 and %d, not %d", p.n_mels, n_mfcc),
+				 errdetail("The coefficients are a DCT of the %d mel bands.", p.n_mels)));
+	p.n_mfcc = n_mfcc;
+	ser_decode_bytea(audio, p.sample_rate, &pcm, NULL);
+	if (ser_extract_mfcc(&p, pcm.samples, pcm.n_samples, &values, &n_frames, &err) != SER_OK)
+		ser_report_error(&err);
+	ser_pcm_free(&pcm);
+	PG_RETURN_ARRAYTYPE_P(ser_float_matrix(values, (int) n_frames, n_mfcc));
+}
+
+/* ser_pitch(audio bytea) → real[]: F0 in Hz per frame, 0 when unvoiced */
+Datum
+ser_pitch(PG_FUNCTION_ARGS)
+{
+	bytea	   *audio = PG_GETARG_BYTEA_PP(0);
+	SerFeatureParams p;
+	SerPcm		pcm;
+	SerPitchTrack track;
+	SerError	err;
+
+	ser_feature_params_default(&p);
+	ser_decode_bytea(audio, p.sample_rate, &pcm, NULL);
+	if (ser_pitch_track(&p, pcm.samples, pcm.n_samples, &track, &err) != SER_OK)
+		ser_report_error(&err);
+	ser_pcm_free(&pcm);
+	PG_RETURN_ARRAYTYPE_P(ser_float_array(track.f0, (int) track.n_frames));
+}
+
+/* ser_feature_params() → text: the parameters every function above uses */
+Datum
+ser_feature_params(PG_FUNCTION_ARGS)
+{
+	SerFeatureParams p;
+	SerError	err;
+	char		text[SER_FEATURE_PARAMS_TEXT];
+
+	ser_feature_params_default(&p);
+	if (ser_feature_params_format(&p, text, sizeof(text), &err) != SER_OK)
+		ser_report_error(&err);
+	PG_RETURN_TEXT_P(cstring_to_text(text));
+}
