@@ -45,8 +45,10 @@ typedef struct SerSpectralTables
 	int		   *mel_first;		/* n_mels: first bin with a non-zero weight */
 	int		   *mel_count;		/* n_mels: number of bins from mel_first */
 	float	   *mel_weights;	/* n_mels x n_bins, dense rows, read from mel_first */
-	float	   *dct;			/* n_mels x n_mfcc (band-major) */
-	float	   *chroma;			/* n_bins x n_chroma (bin-major) */
+	float	   *dct;			/* n_mels x dct_stride (band-major, zero-padded) */
+	int			dct_stride;		/* n_mfcc rounded up to a multiple of 4 */
+	float	   *chroma;			/* n_bins x chroma_stride (bin-major, zero-padded) */
+	int			chroma_stride;	/* n_chroma rounded up to a multiple of 4 */
 	int		   *band_low;		/* contrast_bands+1: first bin of each band's sub-band */
 	int		   *band_high;		/* last bin (inclusive) */
 	int		   *band_quantile;	/* bins averaged for peak and valley */
@@ -80,7 +82,7 @@ typedef struct SerSpectralOut
 
 /*
  * Features of frame t of pcm[0..n).  scratch holds at least
- * 2 * n_bins + n_mels + 2 * max_band_quantile + max(n_chroma, n_mfcc) floats
+ * 2 * n_bins + n_mels + 2 * max_band_quantile floats
  * (ser_spectral_scratch_size).
  */
 size_t		ser_spectral_scratch_size(const SerSpectralTables *tables);
