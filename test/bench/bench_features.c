@@ -1,191 +1,165 @@
 /*
- * bench_features.c — time the feature core alone (no PostgreSQL): median
- * over repeated runs of decode + ser_extract_features (utterance vector,
- * what ser_features() does), decode + frame matrix (ser_frames()), and
- * decode + pitch track (ser_pitch()), on a clip read from disk.
+ * bench_features.c — core-only feature benchmark, one core, medians of
+ * repeated runs: what ser_features(), ser_frames() and ser_pitch() cost per
+ * 3.5 s clip, decode included, and the same work on PCM already decoded.
  *
- *   test/bench/bench_features [clip] [repeats]
- *
- * Default clip: test/fixtures/librosa/03-01-02-01-01-02-01.flac (RAVDESS,
- * 3.6 s, 16 kHz).  Run it on an idle core; it prints medians in ms and the
- * same normalised to 3.5 s of audio.
+ * The clip is the one bench_decode.c uses: the first 3.5 s of the RAVDESS
+ * fixture (angry speech) as a 48 kHz 16-bit mono WAV, so decoding includes
+ * resampling to 16 kHz; the same speech stored at 16 kHz is timed too
+ * (decode without resampling).  Run from the repository root: make bench.
  */
+#include "bench.h"
+
 #include "audio/decode.h"
 #include "features/features.h"
 #include "features/pitch.h"
 
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
+#define REPEATS 200
+#define WARMUP 10
 
-static double
-now_ms(void)
+typedef enum Work
 {
-	struct timespec ts;
+	WORK_DECODE,
+	WORK_UTTERANCE,				/* ser_features() */
+	WORK_FRAMES,				/* ser_frames() */
+	WORK_PITCH					/* ser_pitch() */
+} Work;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int
-compare_double(const void *a, const void *b)
-{
-	double		x = *(const double *) a,
-				y = *(const double *) b;
-
-	return (x > y) - (x < y);
-}
-
-static double
-median(double *v, int n)
-{
-	qsort(v, (size_t) n, sizeof(double), compare_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
-}
+static const char *const work_names[] = {
+	"decode only", "decode + utterance vector (ser_features)",
+	"decode + frame matrix (ser_frames)", "decode + pitch track (ser_pitch)"
+};
 
 static unsigned char *
 read_file(const char *path, size_t *len)
 {
 	FILE	   *f = fopen(path, "rb");
 	unsigned char *buf;
-	long		n;
 
 	if (f == NULL)
 		return NULL;
 	fseek(f, 0, SEEK_END);
-	n = ftell(f);
+	*len = (size_t) ftell(f);
 	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t) n);
-	if (buf == NULL || fread(buf, 1, (size_t) n, f) != (size_t) n)
+	buf = malloc(*len);
+	if (fread(buf, 1, *len, f) != *len)
 	{
 		free(buf);
-		fclose(f);
-		return NULL;
+		buf = NULL;
 	}
 	fclose(f);
-	*len = (size_t) n;
 	return buf;
 }
 
-enum Work
+static void
+fail(const char *what, const SerError *err)
 {
-	WORK_DECODE,
-	WORK_UTTERANCE,
-	WORK_FRAMES,
-	WORK_PITCH,
-	WORK_UTTERANCE_CORE,
-	WORK_PITCH_CORE
-};
+	fprintf(stderr, "%s failed: %s\n", what, err->message);
+	exit(1);
+}
 
-static int
-run_once(enum Work work, const unsigned char *data, size_t len, const SerPcm *decoded,
-		 const SerFeatureParams *p)
+/* One run of `work` on the encoded clip (decode != NULL) or on PCM. */
+static void
+run(Work work, const SerFeatureParams *p, const unsigned char *file, size_t len,
+	const float *pcm, size_t n)
 {
-	SerDecodeOptions opts = {p->sample_rate, 0};
-	SerPcm		pcm;
-	SerError	err;
+	SerDecodeOptions opts = {p->sample_rate, 600};
+	SerPcm		decoded = {NULL, 0, 0};
 	SerFeatureSet fs;
 	SerPitchTrack track;
-	SerStatus	st = SER_OK;
-	const float *samples = decoded->samples;
-	size_t		n = decoded->n_samples;
+	SerError	err;
 
-	if (work != WORK_UTTERANCE_CORE && work != WORK_PITCH_CORE)
+	if (file != NULL)
 	{
-		if (ser_audio_decode(data, len, &opts, &pcm, NULL, &err) != SER_OK)
-			return 0;
-		samples = pcm.samples;
-		n = pcm.n_samples;
+		if (ser_audio_decode(file, len, &opts, &decoded, NULL, &err) != SER_OK)
+			fail("decode", &err);
+		pcm = decoded.samples;
+		n = decoded.n_samples;
 	}
 	switch (work)
 	{
 		case WORK_DECODE:
 			break;
 		case WORK_UTTERANCE:
-		case WORK_UTTERANCE_CORE:
-			st = ser_extract_features(p, samples, n, SER_FEATURES_UTTERANCE, &fs, &err);
-			if (st == SER_OK)
-				ser_feature_set_free(&fs);
-			break;
 		case WORK_FRAMES:
-			st = ser_extract_features(p, samples, n, SER_FEATURES_FRAMES, &fs, &err);
-			if (st == SER_OK)
-				ser_feature_set_free(&fs);
+			if (ser_extract_features(p, pcm, n, work == WORK_UTTERANCE ? SER_FEATURES_UTTERANCE : SER_FEATURES_FRAMES,
+									 &fs, &err) != SER_OK)
+				fail("features", &err);
+			ser_feature_set_free(&fs);
 			break;
 		case WORK_PITCH:
-		case WORK_PITCH_CORE:
-			st = ser_pitch_track(p, samples, n, &track, &err);
-			if (st == SER_OK)
-				ser_pitch_track_free(&track);
+			if (ser_pitch_track(p, pcm, n, &track, &err) != SER_OK)
+				fail("pitch", &err);
+			ser_pitch_track_free(&track);
 			break;
 	}
-	if (work != WORK_UTTERANCE_CORE && work != WORK_PITCH_CORE)
-		ser_pcm_free(&pcm);
-	return st == SER_OK;
+	if (file != NULL)
+		ser_pcm_free(&decoded);
+}
+
+static double
+median_ms(Work work, const SerFeatureParams *p, const unsigned char *file, size_t len,
+		  const float *pcm, size_t n)
+{
+	double		t[REPEATS];
+
+	for (int r = 0; r < REPEATS + WARMUP; r++)
+	{
+		double		t0 = bench_now_ms();
+
+		run(work, p, file, len, pcm, n);
+		if (r >= WARMUP)
+			t[r - WARMUP] = bench_now_ms() - t0;
+	}
+	return bench_median(t, REPEATS);
 }
 
 int
-main(int argc, char **argv)
+main(void)
 {
-	const char *path = argc > 1 ? argv[1] : "test/fixtures/librosa/03-01-02-01-01-02-01.flac";
-	int			repeats = argc > 2 ? atoi(argv[2]) : 200;
-	static const char *const labels[] = {
-		"decode only", "decode + utterance vector (ser_features)", "decode + frame matrix (ser_frames)",
-		"decode + pitch (ser_pitch)", "utterance vector, PCM already decoded", "pitch, PCM already decoded"
-	};
-	SerFeatureParams p;
-	SerDecodeOptions opts;
-	SerPcm		pcm;
+	const char *path = "test/fixtures/ravdess/03-01-05-02-01-01-01.wav";
+	size_t		len,
+				wav48_len,
+				wav16_len;
+	unsigned char *file = read_file(path, &len);
+	SerDecodeOptions native = {0, 600};
+	SerDecodeOptions to16k = {16000, 600};
+	SerPcm		original,
+				speech16;
 	SerError	err;
-	unsigned char *data;
-	size_t		len;
-	double	   *times;
-	double		seconds;
+	SerFeatureParams p;
+	unsigned char *wav48,
+			   *wav16;
 
-	if (repeats < 50)
-		repeats = 50;
-	data = read_file(path, &len);
-	if (data == NULL)
+	if (file == NULL || ser_audio_decode(file, len, &native, &original, NULL, &err) != SER_OK ||
+		original.sample_rate != 48000 || original.n_samples < 168000)
 	{
 		fprintf(stderr, "cannot read %s (run from the repository root)\n", path);
 		return 1;
 	}
 	ser_feature_params_default(&p);
-	opts.target_rate = p.sample_rate;
-	opts.max_duration_s = 0;
-	if (ser_audio_decode(data, len, &opts, &pcm, NULL, &err) != SER_OK)
-	{
-		fprintf(stderr, "cannot decode %s: %s\n", path, err.message);
-		return 1;
-	}
-	seconds = (double) pcm.n_samples / p.sample_rate;
-	printf("clip %s: %.2f s, %zu frames, %d repeats (median; per 3.5 s of audio in brackets)\n",
-		   path, seconds, ser_feature_frame_count(&p, pcm.n_samples), repeats);
+	wav48 = bench_make_wav(original.samples, 168000, 48000, &wav48_len);	/* 3.5 s */
+	if (ser_audio_decode(wav48, wav48_len, &to16k, &speech16, NULL, &err) != SER_OK)
+		fail("decode", &err);
+	wav16 = bench_make_wav(speech16.samples, speech16.n_samples, 16000, &wav16_len);
 
-	times = malloc(sizeof(double) * (size_t) repeats);
-	for (int w = WORK_DECODE; w <= WORK_PITCH_CORE; w++)
-	{
-		double		m;
+	printf("features: 3.5 s of RAVDESS speech (%zu frames), median of %d runs, one core\n",
+		   ser_feature_frame_count(&p, speech16.n_samples), REPEATS);
+	printf("  stored as 48 kHz 16-bit WAV (decode resamples):\n");
+	for (Work w = WORK_DECODE; w <= WORK_PITCH; w++)
+		printf("    %-42s : %7.3f ms per clip\n", work_names[w], median_ms(w, &p, wav48, wav48_len, NULL, 0));
+	printf("  stored as 16 kHz 16-bit WAV (no resampling):\n");
+	for (Work w = WORK_DECODE; w <= WORK_PITCH; w++)
+		printf("    %-42s : %7.3f ms per clip\n", work_names[w], median_ms(w, &p, wav16, wav16_len, NULL, 0));
+	printf("  PCM already decoded (the feature core alone):\n");
+	for (Work w = WORK_UTTERANCE; w <= WORK_PITCH; w++)
+		printf("    %-42s : %7.3f ms per clip\n", work_names[w] + strlen("decode + "),
+			   median_ms(w, &p, NULL, 0, speech16.samples, speech16.n_samples));
 
-		/* one warm-up run: FFT plans and analysis tables are made once per process */
-		if (!run_once((enum Work) w, data, len, &pcm, &p))
-		{
-			fprintf(stderr, "%s failed\n", labels[w]);
-			return 1;
-		}
-		for (int r = 0; r < repeats; r++)
-		{
-			double		start = now_ms();
-
-			run_once((enum Work) w, data, len, &pcm, &p);
-			times[r] = now_ms() - start;
-		}
-		m = median(times, repeats);
-		printf("  %-44s %7.3f ms  [%.3f ms]\n", labels[w], m, m * 3.5 / seconds);
-	}
-	free(times);
-	ser_pcm_free(&pcm);
-	free(data);
+	free(wav48);
+	free(wav16);
+	free(file);
+	ser_pcm_free(&original);
+	ser_pcm_free(&speech16);
 	return 0;
 }
