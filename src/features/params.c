@@ -354,6 +354,22 @@ ser_feature_params_parse(const char *text, SerFeatureParams *p, SerError *err)
 	return SER_OK;
 }
 
+bool
+ser_feature_params_equal(const SerFeatureParams *a, const SerFeatureParams *b)
+{
+	for (size_t i = 0; i < N_PARAM_FIELDS; i++)
+	{
+		const ParamField *f = &param_fields[i];
+		const char *x = (const char *) a + f->offset;
+		const char *y = (const char *) b + f->offset;
+
+		if (f->kind == PARAM_INT ? *(const int *) x != *(const int *) y
+			: *(const double *) x != *(const double *) y)
+			return false;
+	}
+	return true;
+}
+
 size_t
 ser_feature_frame_count(const SerFeatureParams *p, size_t n_samples)
 {

@@ -97,6 +97,9 @@ SerStatus	ser_feature_params_format(const SerFeatureParams *p, char *buf, size_t
  */
 SerStatus	ser_feature_params_parse(const char *text, SerFeatureParams *p, SerError *err);
 
+/* Whether a and b hold the same parameters (field by field: padding bytes do not count). */
+bool		ser_feature_params_equal(const SerFeatureParams *a, const SerFeatureParams *b);
+
 /* Number of frames for n samples, see above. */
 size_t		ser_feature_frame_count(const SerFeatureParams *p, size_t n_samples);
 

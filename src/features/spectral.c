@@ -259,7 +259,7 @@ ser_spectral_tables_get(const SerFeatureParams *p, const SerSpectralTables **tab
 	int			win = p->win_length;
 	int			offset = (p->n_fft - win) / 2;
 
-	if (cached_valid && memcmp(&t->params, p, sizeof(*p)) == 0)
+	if (cached_valid && ser_feature_params_equal(&t->params, p))
 	{
 		*tables = t;
 		return SER_OK;

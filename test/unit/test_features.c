@@ -220,6 +220,25 @@ test_degenerate(const SerFeatureParams *p)
 		free(zeros);
 	}
 
+	/* Without centring, input shorter than n_fft has no frame at all: still a finite vector. */
+	{
+		SerFeatureParams uncentred = *p;
+		float		zeros[300] = {0};
+		SerFeatureSet fs;
+
+		uncentred.center = 0;
+		status = ser_extract_features(&uncentred, zeros, 300, SER_FEATURES_FRAMES | SER_FEATURES_UTTERANCE, &fs, &err);
+		UNIT_OK(status == SER_OK && fs.n_frames == 0 && all_finite(fs.utterance, (size_t) fs.n_utterance),
+				"center = 0, 300 samples: no frame, finite vector");
+		if (status == SER_OK)
+			ser_feature_set_free(&fs);
+		status = ser_extract_features(&uncentred, zeros, 300 + 512, SER_FEATURES_FRAMES, &fs, &err);
+		UNIT_OK(status == SER_OK && fs.n_frames == 1 + 300 / 160, "center = 0, 812 samples: 1 + (n - n_fft) / hop frames (%zu)",
+				fs.n_frames);
+		if (status == SER_OK)
+			ser_feature_set_free(&fs);
+	}
+
 	/* One voiced frame: 159 samples of a 440 Hz sine give a single frame. */
 	{
 		float	   *x = sine(159, 440.0, 0.5);
@@ -316,7 +335,7 @@ test_params(void)
 	ser_feature_params_default(&p);
 	UNIT_OK(ser_feature_params_validate(&p, &err) == SER_OK, "defaults are valid");
 	UNIT_OK(ser_feature_params_format(&p, text, sizeof(text), &err) == SER_OK, "defaults format: %s", text);
-	UNIT_OK(ser_feature_params_parse(text, &q, &err) == SER_OK && memcmp(&p, &q, sizeof(p)) == 0,
+	UNIT_OK(ser_feature_params_parse(text, &q, &err) == SER_OK && ser_feature_params_equal(&p, &q),
 			"text form round trip is exact");
 	p.fmax = 7654.321;
 	p.pitch_threshold = 0.123456789;
