@@ -6,7 +6,7 @@
 
 #include <fftw3.h>
 
-/* A handful of sizes per process (spectral n_fft, YIN block size). */
+/* A handful of sizes per process (the spectral n_fft, the YIN transform size). */
 #define FFT_CACHE_SLOTS 8
 
 static SerRealFft fft_cache[FFT_CACHE_SLOTS];

@@ -1,6 +1,6 @@
 /*
- * pitch.c — block-FFT YIN, voicing and frame-level voice quality.  See
- * pitch.h for the definitions; this file is about computing them fast.
+ * pitch.c — YIN by FFT autocorrelation, voicing and frame-level voice
+ * quality.  See pitch.h for the definitions; this file is about computing them fast.
  */
 #include "features/pitch.h"
 #include "features/fft.h"
@@ -8,6 +8,9 @@
 #include <float.h>
 #include <math.h>
 #include <string.h>
+
+/* Four floats operated on together (GCC/Clang vector extension), as in spectral.c. */
+typedef float SerVec4 __attribute__((vector_size(16)));
 
 /* How often the frame loop polls for cancellation. */
 #define PITCH_INTERRUPT_EVERY 256
@@ -149,6 +152,31 @@ yin_frame(const SerFeatureParams *p, YinWork *w, const float *pcm, size_t n, int
 			cum[i + 1] = acc;
 		}
 	}
+	{
+		/* The frame's energy, four lanes at a time: too quiet a frame skips YIN. */
+		SerVec4		lanes = {0, 0, 0, 0};
+		int			i;
+
+		for (i = 0; i + 4 <= L; i += 4)
+		{
+			SerVec4		v;
+
+			memcpy(&v, real + i, sizeof(v));
+			lanes += v * v;
+		}
+		energy = ((double) lanes[0] + lanes[1]) + ((double) lanes[2] + lanes[3]);
+		for (; i < L; i++)
+			energy += (double) real[i] * real[i];
+	}
+	res->frame_rms = sqrt(energy / L);
+	if (res->frame_rms < p->voicing_min_rms || energy <= 0.0)
+	{
+		/* unvoiced whatever YIN would say: save its two transforms */
+		res->f0 = 0.0;
+		res->interior = 0;
+		res->autocorr = 0.0;
+		return;
+	}
 	tail_start = L - P;
 	memcpy(w->frame_tail, real + tail_start, (size_t) P * sizeof(float));
 	memset(real + L, 0, (size_t) (w->fft_size - L) * sizeof(float));
@@ -170,7 +198,6 @@ yin_frame(const SerFeatureParams *p, YinWork *w, const float *pcm, size_t n, int
 	 * of the frame and its shift with zeros past the frame's end.
 	 */
 	r0 = real[0] * scale;
-	energy = r0;				/* r(0) is the frame's energy */
 	{
 		double	   *restrict diff = w->diff;
 		double	   *restrict cmnd = w->cmnd;
@@ -233,7 +260,6 @@ yin_frame(const SerFeatureParams *p, YinWork *w, const float *pcm, size_t n, int
 	res->interior = best > 0 && best < count - 1;
 	period = lo + best + shift;
 	res->f0 = p->sample_rate / period;
-	res->frame_rms = sqrt(energy / L);
 
 	{
 		int			lag = (int) lround(period);
@@ -316,8 +342,7 @@ ser_pitch_track(const SerFeatureParams *p, const float *pcm, size_t n,
 		yin_frame(p, &w, pcm, n, first_start + (int64_t) t * p->hop_length, &res);
 		track->f0_yin[t] = (float) res.f0;
 		amplitude[t] = (float) res.frame_rms;
-		if (res.interior && res.frame_rms >= p->voicing_min_rms && res.frame_rms > 0.0
-			&& res.autocorr >= p->voicing_threshold)
+		if (res.interior && res.autocorr >= p->voicing_threshold)
 		{
 			double		r = res.autocorr;
 			const double r_low = 1.0 / (1.0 + 100.0);	/* -20 dB */

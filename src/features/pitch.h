@@ -43,7 +43,8 @@ typedef struct SerPitchTrack
 {
 	size_t		n_frames;		/* ser_feature_frame_count(p, n) */
 	float	   *f0;				/* Hz, 0 when unvoiced */
-	float	   *f0_yin;			/* YIN estimate for every frame, as librosa.yin gives it */
+	float	   *f0_yin;			/* YIN estimate as librosa.yin gives it; 0 for frames
+								 * quieter than voicing_min_rms, where YIN is not run */
 	float	   *voiced;			/* 1 or 0 */
 	float	   *hnr;			/* dB, 0 when unvoiced */
 	float	   *jitter;			/* relative, 0 when undefined */

@@ -223,7 +223,7 @@ test_degenerate(const SerFeatureParams *p)
 	/* Without centring, input shorter than n_fft has no frame at all: still a finite vector. */
 	{
 		SerFeatureParams uncentred = *p;
-		float		zeros[300] = {0};
+		float		zeros[300 + 512] = {0};
 		SerFeatureSet fs;
 
 		uncentred.center = 0;

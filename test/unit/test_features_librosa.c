@@ -409,7 +409,7 @@ check_clip(const char *clip)
 
 		for (size_t t = first_yin; t <= last_yin; t++)
 			same += rel_diff(track.f0_yin[t], ref(&csv, (int) t, csv_column(&csv, "f0_yin"))) <= 0.01;
-		UNIT_DIAG("%s: YIN within 1%% on %ld of %zu interior frames, voiced or not", clip, same,
+		UNIT_DIAG("%s: YIN within 1%% on %ld of %zu interior frames, voiced or not (YIN does not run below voicing_min_rms)", clip, same,
 				  last_yin - first_yin + 1);
 	}
 
