@@ -249,7 +249,7 @@ load_batch(const SerTrainData *data, uint64_t seed, const int *idx, int count, i
 /* ---- normalisation statistics ---- */
 
 static SerStatus
-compute_norm(const SerTrainData *data, uint64_t seed, SerTrainResult *res, SerError *err)
+compute_norm(const SerTrainData *data, SerTrainResult *res, SerError *err)
 {
 	int			F = data->n_frame_features;
 	int			D = data->n_utt_features;
@@ -486,7 +486,7 @@ ser_train(const SerNetConfig *net_cfg, const SerTrainConfig *cfg, const SerTrain
 	for (int s = 0; s < data->n_val; s++)
 		val_truth[s] = data->labels[data->val_idx[s]];
 
-	if ((st = compute_norm(data, cfg->seed, res, err)) != SER_OK)
+	if ((st = compute_norm(data, res, err)) != SER_OK)
 		goto cleanup;
 	norm.frame_mean = res->frame_mean;
 	norm.frame_std = res->frame_std;
