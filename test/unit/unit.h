@@ -17,8 +17,9 @@ static int	unit_failed = 0;
 
 #define UNIT_OK(cond, ...) \
 	do { \
+		int			unit_pass_ = (cond) ? 1 : 0;	/* evaluated once */ \
 		unit_count++; \
-		if (cond) \
+		if (unit_pass_) \
 			printf("ok %d - ", unit_count); \
 		else \
 		{ \
@@ -27,7 +28,7 @@ static int	unit_failed = 0;
 		} \
 		printf(__VA_ARGS__); \
 		printf("\n"); \
-		if (!(cond)) \
+		if (!unit_pass_) \
 			printf("#   failed at %s:%d: %s\n", __FILE__, __LINE__, #cond); \
 		fflush(stdout); \
 	} while (0)
