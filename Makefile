@@ -7,13 +7,14 @@ MODULE_big = ser
 
 # The core: plain C, no PostgreSQL headers, unit-tested on its own.
 # Data flow: audio (bytes -> PCM) -> features (PCM -> frames -> features)
-#            -> model (features -> label); dataset holds RAVDESS naming.
+#            -> model (the network) -> classifier (features -> model -> label);
+#            dataset holds RAVDESS naming.
 CORE_SRCS = $(sort $(wildcard src/common/*.c src/audio/*.c src/features/*.c \
-                              src/model/*.c src/dataset/*.c))
+                              src/model/*.c src/classifier/*.c src/dataset/*.c))
 # Thin fmgr wrappers over the core.
 PG_SRCS   = $(sort $(wildcard src/pg/*.c))
 CORE_HDRS = $(sort $(wildcard src/common/*.h src/audio/*.h src/features/*.h \
-                              src/model/*.h src/dataset/*.h))
+                              src/model/*.h src/classifier/*.h src/dataset/*.h))
 CORE_OBJS = $(CORE_SRCS:.c=.o)
 OBJS      = $(CORE_OBJS) $(PG_SRCS:.c=.o)
 
@@ -41,14 +42,17 @@ PG_CPPFLAGS = -I$(srcdir)/src $(PKG_CFLAGS) -isystem $(shell $(PG_CONFIG) --incl
 # -O3: the DSP loops (sample scans, spectra, statistics) need the vectoriser,
 # which -O2 runs only with its very-cheap cost model.  No -ffast-math:
 # results must be reproducible and NaN checks must work.
-PG_CFLAGS   = -O3 -Wall -Wextra -Werror
+PG_CFLAGS   = -O3 -Wall -Wextra -Werror -MMD -MP
 SHLIB_LINK  = $(PKG_LIBS) -lm
 
-EXTRA_CLEAN = $(UNIT_TESTS) $(BENCHES) test/tmp_check
+EXTRA_CLEAN = $(UNIT_TESTS) $(BENCHES) test/tmp_check $(OBJS:.o=.d)
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# Rebuild objects when a header they include changes.
+-include $(OBJS:.o=.d)
 
 $(DATA_built): $(INSTALL_PARTS) Makefile
 	cat $(INSTALL_PARTS) > $@

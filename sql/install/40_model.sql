@@ -1,0 +1,111 @@
+
+-- ---------------------------------------------------------------------------
+-- Model: features -> model -> label
+-- ---------------------------------------------------------------------------
+
+-- Models trained in the database.  The shipped model is not a row: it is
+-- the file ser_default.sermodel of the installation, named 'default'
+-- (ser_model_info('default') describes it).
+CREATE TABLE ser_models (
+    name            text PRIMARY KEY CHECK (name <> '' AND name <> 'default'),
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    format_version  int NOT NULL,
+    classes         text[] NOT NULL,
+    feature_params  text NOT NULL,
+    architecture    text NOT NULL,
+    training        jsonb NOT NULL,
+    size_bytes      int NOT NULL CHECK (size_bytes > 0),
+    weights         bytea NOT NULL
+);
+ALTER TABLE ser_models ALTER COLUMN weights SET STORAGE EXTERNAL;
+SELECT pg_catalog.pg_extension_config_dump('ser_models', '');
+
+COMMENT ON TABLE ser_models IS
+'Emotion models trained with ser_train(): the class list, the exact feature parameters and network architecture, the training arguments and outcome (training), and the weights (a versioned, checksummed blob of named tensors with the normalisation statistics; format in model/README.md). Name one in ser_predict(audio, model => name).';
+
+CREATE FUNCTION ser_emotions()
+RETURNS text[]
+AS 'MODULE_PATHNAME', 'ser_emotions'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION ser_emotions() IS
+'The eight emotion classes of the shipped model, in the order of ser_predict_proba(): neutral, calm, happy, sad, angry, fearful, disgust, surprised.';
+
+CREATE FUNCTION ser_predict(audio bytea, model text DEFAULT 'default')
+RETURNS text
+AS 'MODULE_PATHNAME', 'ser_predict'
+LANGUAGE C STABLE STRICT PARALLEL SAFE COST 10000;
+
+COMMENT ON FUNCTION ser_predict(bytea, text) IS
+'The most probable emotion of a recording (any format ser_decode reads). model names a row of ser_models; ''default'' (the default) is the model shipped with ser, loaded once per backend. STABLE: a named model can be replaced between statements.';
+
+CREATE FUNCTION ser_predict_proba(audio bytea, model text DEFAULT 'default')
+RETURNS real[]
+AS 'MODULE_PATHNAME', 'ser_predict_proba'
+LANGUAGE C STABLE STRICT PARALLEL SAFE COST 10000;
+
+COMMENT ON FUNCTION ser_predict_proba(bytea, text) IS
+'Class probabilities of a recording, aligned with the model''s classes (ser_emotions() for the shipped model; ser_models.classes for others).';
+
+CREATE FUNCTION ser_classify(audio bytea, model text DEFAULT 'default',
+                             OUT label text, OUT confidence real, OUT probabilities real[])
+RETURNS record
+AS 'MODULE_PATHNAME', 'ser_classify'
+LANGUAGE C STABLE STRICT PARALLEL SAFE COST 10000;
+
+COMMENT ON FUNCTION ser_classify(bytea, text) IS
+'Label, its probability (confidence) and every class probability of a recording, in one row.';
+
+CREATE FUNCTION ser_model_info(model text DEFAULT 'default',
+                               OUT name text, OUT format_version int, OUT classes text[],
+                               OUT feature_params text, OUT architecture text, OUT provenance text,
+                               OUT parameters bigint, OUT size_bytes bigint)
+RETURNS record
+AS 'MODULE_PATHNAME', 'ser_model_info'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION ser_model_info(text) IS
+'What a model is: format version, classes, the feature parameters it was trained with (ser_feature_params() form), its architecture, how it was trained (provenance), its number of parameters and size.';
+
+CREATE FUNCTION ser_train(
+    name text,
+    query text,
+    epochs int DEFAULT 60,
+    batch_size int DEFAULT 32,
+    learning_rate float8 DEFAULT 0.002,
+    weight_decay float8 DEFAULT 0.0001,
+    patience int DEFAULT 12,
+    validation_fraction float8 DEFAULT 0.15,
+    augment boolean DEFAULT true,
+    seed bigint DEFAULT 1,
+    classes text[] DEFAULT NULL,
+    replace boolean DEFAULT false,
+    OUT model text, OUT recordings int, OUT speakers int, OUT epochs_run int, OUT best_epoch int,
+    OUT validation_uar float8, OUT size_bytes int)
+RETURNS record
+AS 'MODULE_PATHNAME', 'ser_train_model'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION ser_train(text, text, int, int, float8, float8, int, float8, boolean, bigint, text[], boolean) IS
+'Trains an emotion model on the rows of query, which must return (audio bytea, label text, speaker text), and stores it in ser_models under name. Early stopping uses validation_fraction of the recordings, held out by whole speakers. classes: the label order (default: the eight emotions when every label is one, else the sorted distinct labels). augment: speed, gain and noise perturbation of the waveform, random crops and SpecAugment-style masks. The same seed on the same machine gives the same weights. Reports progress per epoch as NOTICEs; honours cancel.';
+
+CREATE FUNCTION ser_evaluate(
+    query text,
+    folds int DEFAULT 5,
+    fold_groups text DEFAULT NULL,
+    speaker_dependent boolean DEFAULT false,
+    epochs int DEFAULT 60,
+    batch_size int DEFAULT 32,
+    learning_rate float8 DEFAULT 0.002,
+    weight_decay float8 DEFAULT 0.0001,
+    patience int DEFAULT 12,
+    validation_fraction float8 DEFAULT 0.15,
+    augment boolean DEFAULT true,
+    seed bigint DEFAULT 1,
+    classes text[] DEFAULT NULL)
+RETURNS TABLE (protocol text, fold int, metric text, label text, predicted text, value float8)
+AS 'MODULE_PATHNAME', 'ser_evaluate'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION ser_evaluate(text, int, text, boolean, int, int, float8, float8, int, float8, boolean, bigint, text[]) IS
+'Cross-validates the training of ser_train() on the rows of query (audio bytea, label text, speaker text) with folds grouped by speaker: no speaker is in both the training and the test side of a fold. fold_groups fixes the folds by integer speaker values, e.g. ''1-4;5-8;9-12;13-16;17-20''. Returns per fold (fold 1..k) and pooled (fold NULL) accuracy, uar (unweighted average recall), macro_f1, recordings and per-class recall; accuracy/uar/macro_f1 _mean and _std over folds; and the pooled confusion matrix (metric confusion, label = true class, predicted, value = count). speaker_dependent => true splits recordings instead of speakers, only for comparison with published figures; its rows are labelled as such.';

@@ -1,0 +1,318 @@
+/*
+ * classifier.c — training, cross-validation and classification on top of
+ * the feature extractor and the network.  See classifier.h.
+ */
+#include "classifier/classifier.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "model/metrics.h"
+
+void
+ser_classifier_spec_default(SerClassifierSpec *spec)
+{
+	memset(spec, 0, sizeof(*spec));
+	ser_train_default_config(&spec->train);
+	spec->validation_fraction = 0.15;
+	spec->n_res_blocks = -1;	/* network default */
+	spec->dropout = -1;			/* network default */
+}
+
+SerStatus
+ser_classifier_net_config(const SerClassifierSpec *spec, const SerFeatureParams *params, int n_classes,
+						  SerNetConfig *cfg, SerError *err)
+{
+	ser_net_default_config(cfg, ser_frame_feature_count(params), ser_utterance_feature_count(params),
+						   n_classes);
+	if (spec->stem_channels > 0)
+		cfg->stem_channels = spec->stem_channels;
+	if (spec->branch_channels > 0)
+		cfg->branch_channels = spec->branch_channels;
+	if (spec->n_res_blocks >= 0)
+		cfg->n_res_blocks = spec->n_res_blocks;
+	if (spec->utt_hidden > 0)
+		cfg->utt_hidden = spec->utt_hidden;
+	if (spec->fused_hidden > 0)
+		cfg->fused_hidden = spec->fused_hidden;
+	if (spec->dropout >= 0)
+		cfg->dropout_fused = cfg->dropout_hidden = spec->dropout;
+	return ser_net_config_validate(cfg, err);
+}
+
+typedef struct FoldProgress
+{
+	SerClassifierProgressFn fn;
+	void	   *ctx;
+	int			fold;
+	int			n_folds;
+} FoldProgress;
+
+static void
+forward_progress(void *ctx, const SerEpochReport *report)
+{
+	FoldProgress *fp = ctx;
+
+	if (fp->fn != NULL)
+		fp->fn(fp->ctx, fp->fold, fp->n_folds, report);
+}
+
+/*
+ * Split the candidate clips into training and validation sets by group and
+ * run the trainer.
+ */
+static SerStatus
+train_on(SerCorpus *corpus, int n_classes, const SerClassifierSpec *spec, const bool *candidate,
+		 FoldProgress *fp, SerNetConfig *net_cfg, SerTrainResult *result, SerTrainSummary *summary,
+		 SerError *err)
+{
+	int			n = corpus->n_clips;
+	bool	   *is_val = ser_calloc((size_t) n, sizeof(bool));
+	int		   *train_idx = ser_malloc_array((size_t) n, sizeof(int));
+	int		   *val_idx = ser_malloc_array((size_t) n, sizeof(int));
+	SerTrainData data;
+	SerStatus	st;
+	int			n_train = 0,
+				n_val = 0;
+
+	if (is_val == NULL || train_idx == NULL || val_idx == NULL)
+	{
+		st = ser_error(err, SER_ENOMEM, "out of memory");
+		goto done;
+	}
+	st = ser_classifier_net_config(spec, &corpus->params, n_classes, net_cfg, err);
+	if (st != SER_OK)
+		goto done;
+	if (spec->validation_fraction > 0)
+	{
+		st = ser_group_holdout(corpus->groups, candidate, n, spec->validation_fraction,
+							   spec->train.seed, is_val, err);
+		if (st != SER_OK)
+			goto done;
+	}
+	for (int i = 0; i < n; i++)
+	{
+		if (!candidate[i])
+			continue;
+		if (is_val[i])
+			val_idx[n_val++] = i;
+		else
+			train_idx[n_train++] = i;
+	}
+	if (n_train < 2)
+	{
+		st = ser_error(err, SER_EINVAL, "too few training recordings (%d)", n_train);
+		goto done;
+	}
+
+	memset(&data, 0, sizeof(data));
+	data.n_classes = n_classes;
+	data.n_frame_features = net_cfg->n_frame_features;
+	data.n_utt_features = net_cfg->n_utt_features;
+	data.labels = corpus->labels;
+	data.train_idx = train_idx;
+	data.n_train = n_train;
+	data.val_idx = val_idx;
+	data.n_val = n_val;
+	data.get_sample = ser_corpus_get_sample;
+	data.sample_ctx = corpus;
+	data.progress = forward_progress;
+	data.progress_ctx = fp;
+	st = ser_train(net_cfg, &spec->train, &data, result, err);
+	if (st == SER_OK && summary != NULL)
+	{
+		summary->n_train = n_train;
+		summary->n_val = n_val;
+		summary->epochs_run = result->epochs_run;
+		summary->best_epoch = result->best_epoch;
+		summary->best_val_uar = result->best_val_uar;
+	}
+
+done:
+	ser_free(is_val);
+	ser_free(train_idx);
+	ser_free(val_idx);
+	return st;
+}
+
+static SerStatus
+join_classes(const char *const *class_names, int n_classes, char **out, SerError *err)
+{
+	size_t		len = 1;
+	char	   *text;
+
+	for (int k = 0; k < n_classes; k++)
+	{
+		if (class_names[k] == NULL || class_names[k][0] == '\0' || strchr(class_names[k], '\n'))
+			return ser_error(err, SER_EINVAL, "class %d has an empty name or a line break", k + 1);
+		len += strlen(class_names[k]) + 1;
+	}
+	text = ser_malloc(len);
+	if (text == NULL)
+		return ser_error(err, SER_ENOMEM, "out of memory");
+	text[0] = '\0';
+	for (int k = 0; k < n_classes; k++)
+	{
+		strcat(text, class_names[k]);
+		if (k + 1 < n_classes)
+			strcat(text, "\n");
+	}
+	*out = text;
+	return SER_OK;
+}
+
+SerStatus
+ser_classifier_train(SerCorpus *corpus, const char *const *class_names, int n_classes,
+					 const SerClassifierSpec *spec, const int *idx, int n,
+					 const char *train_info, SerClassifierProgressFn progress, void *progress_ctx,
+					 SerModel **model_out, SerTrainSummary *summary, SerError *err)
+{
+	SerTrainSummary local;
+	char		info[1024];
+	bool	   *candidate;
+	SerTrainResult result;
+	SerNetConfig net_cfg;
+	FoldProgress fp = {progress, progress_ctx, -1, 0};
+	char		params_text[SER_FEATURE_PARAMS_TEXT];
+	char	   *classes = NULL;
+	SerStatus	st;
+
+	*model_out = NULL;
+	memset(&result, 0, sizeof(result));
+	candidate = ser_calloc((size_t) (corpus->n_clips ? corpus->n_clips : 1), sizeof(bool));
+	if (candidate == NULL)
+		return ser_error(err, SER_ENOMEM, "out of memory");
+	if (idx == NULL)
+		for (int i = 0; i < corpus->n_clips; i++)
+			candidate[i] = true;
+	else
+		for (int i = 0; i < n; i++)
+			candidate[idx[i]] = true;
+
+	st = ser_feature_params_format(&corpus->params, params_text, sizeof(params_text), err);
+	if (st == SER_OK)
+		st = join_classes(class_names, n_classes, &classes, err);
+	if (summary == NULL)
+		summary = &local;
+	if (st == SER_OK)
+		st = train_on(corpus, n_classes, spec, candidate, &fp, &net_cfg, &result, summary, err);
+	if (st == SER_OK)
+	{
+		snprintf(info, sizeof(info), "%s%strained on %d recordings, %d held out for early stopping; "
+				 "%d epochs run, weights of epoch %d (validation UAR %.4f)",
+				 train_info ? train_info : "", train_info && train_info[0] ? "; " : "",
+				 summary->n_train, summary->n_val, summary->epochs_run, summary->best_epoch,
+				 summary->best_val_uar);
+		st = ser_model_create(result.net, result.frame_mean, result.frame_std, result.utt_mean,
+							  result.utt_std, params_text, classes, info, model_out, err);
+	}
+	ser_train_result_free(&result);
+	ser_free(classes);
+	ser_free(candidate);
+	return st;
+}
+
+SerStatus
+ser_classifier_crossval(SerCorpus *corpus, int n_classes, const SerClassifierSpec *spec,
+						const int *fold_of, int n_folds,
+						SerClassifierProgressFn progress, void *progress_ctx,
+						int *pred_out, SerError *err)
+{
+	int			n = corpus->n_clips;
+	bool	   *candidate = ser_calloc((size_t) (n ? n : 1), sizeof(bool));
+	int		   *test_idx = ser_malloc_array((size_t) (n ? n : 1), sizeof(int));
+	int		   *pred = ser_malloc_array((size_t) (n ? n : 1), sizeof(int));
+	SerStatus	st = SER_OK;
+
+	if (candidate == NULL || test_idx == NULL || pred == NULL)
+	{
+		st = ser_error(err, SER_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (int i = 0; i < n; i++)
+		pred_out[i] = -1;
+
+	for (int f = 0; f < n_folds && st == SER_OK; f++)
+	{
+		SerTrainResult result;
+		SerNetConfig net_cfg;
+		SerTrainData data;
+		FoldProgress fp = {progress, progress_ctx, f, n_folds};
+		int			n_test = 0;
+
+		for (int i = 0; i < n; i++)
+		{
+			candidate[i] = fold_of[i] >= 0 && fold_of[i] != f;
+			if (fold_of[i] == f)
+				test_idx[n_test++] = i;
+		}
+		if (n_test == 0)
+		{
+			st = ser_error(err, SER_EINVAL, "fold %d has no recordings", f + 1);
+			break;
+		}
+		memset(&result, 0, sizeof(result));
+		st = train_on(corpus, n_classes, spec, candidate, &fp, &net_cfg, &result, NULL, err);
+		if (st != SER_OK)
+			break;
+		memset(&data, 0, sizeof(data));
+		data.n_classes = n_classes;
+		data.n_frame_features = net_cfg.n_frame_features;
+		data.n_utt_features = net_cfg.n_utt_features;
+		data.labels = corpus->labels;
+		data.get_sample = ser_corpus_get_sample;
+		data.sample_ctx = corpus;
+		st = ser_train_predict(result.net, &data, result.frame_mean, result.frame_std, result.utt_mean,
+							   result.utt_std, test_idx, n_test, spec->train.batch_size, pred, NULL, err);
+		if (st == SER_OK)
+			for (int j = 0; j < n_test; j++)
+				pred_out[test_idx[j]] = pred[j];
+		ser_train_result_free(&result);
+	}
+
+done:
+	ser_free(candidate);
+	ser_free(test_idx);
+	ser_free(pred);
+	return st;
+}
+
+SerStatus
+ser_classifier_model_params(const SerModel *model, SerFeatureParams *params, SerError *err)
+{
+	SerStatus	st = ser_feature_params_parse(model->feature_params ? model->feature_params : "", params, err);
+
+	if (st != SER_OK)
+	{
+		ser_error(err, SER_ECORRUPT, "model holds unreadable feature parameters");
+		return SER_ECORRUPT;
+	}
+	if (ser_frame_feature_count(params) != model->net->cfg.n_frame_features ||
+		ser_utterance_feature_count(params) != model->net->cfg.n_utt_features)
+	{
+		ser_error(err, SER_ECORRUPT, "model does not match its feature parameters");
+		ser_error_detail(err, "The parameters give %d frame and %d utterance features; the network takes %d and %d.",
+						 ser_frame_feature_count(params), ser_utterance_feature_count(params),
+						 model->net->cfg.n_frame_features, model->net->cfg.n_utt_features);
+		return SER_ECORRUPT;
+	}
+	return SER_OK;
+}
+
+SerStatus
+ser_classifier_predict(const SerModel *model, const SerFeatureParams *params,
+					   const float *pcm, size_t n, float *probs, SerError *err)
+{
+	SerFeatureSet set;
+	SerStatus	st;
+
+	memset(&set, 0, sizeof(set));
+	st = ser_extract_features(params, pcm, n, SER_FEATURES_FRAMES | SER_FEATURES_UTTERANCE, &set, err);
+	if (st != SER_OK)
+		return st;
+	st = ser_model_predict(model, set.frames, (int) set.n_frames, set.n_frame_features,
+						   set.utterance, set.n_utterance, probs, err);
+	ser_feature_set_free(&set);
+	return st;
+}

@@ -1,0 +1,68 @@
+/*
+ * corpus.h — labelled recordings held for training: the PCM of every clip,
+ * its class and its group (speaker), and the sample callback the trainer
+ * calls (model/train.h), which featurises a clip with the same code as
+ * inference (features/features.h), after waveform-level augmentation in
+ * training epochs.
+ *
+ * Why featurise on the fly: augmented audio gives new features every epoch,
+ * and recomputing a clip's features (about 1.5 ms) is cheaper than keeping
+ * several augmented copies of 1,000+ feature matrices.
+ *
+ * Waveform augmentation (each drawn from the trainer's per-(clip, epoch)
+ * generator, so a run is reproducible whatever the visiting order):
+ *   speed perturbation by a factor from {speed_low, 1, speed_high} (pitch and
+ *   tempo together, as Kaldi's 3-way speed perturbation: the samples are
+ *   taken to be at rate·factor and resampled to the rate with libsoxr);
+ *   gain, uniform in ±gain_db;
+ *   additive white noise at an SNR uniform in [snr_min_db, snr_max_db]
+ *   relative to the clip's RMS.
+ */
+#ifndef SER_CLASSIFIER_CORPUS_H
+#define SER_CLASSIFIER_CORPUS_H
+
+#include "common/runtime.h"
+#include "features/features.h"
+#include "model/rng.h"
+
+typedef struct SerWaveAugment
+{
+	float		probability;	/* chance that a training clip is perturbed in an epoch; 0 = off */
+	float		speed_low;		/* e.g. 0.9 */
+	float		speed_high;		/* e.g. 1.1 */
+	float		gain_db;		/* e.g. 6 */
+	float		snr_min_db;		/* e.g. 15; noise off when snr_max_db <= 0 */
+	float		snr_max_db;		/* e.g. 40 */
+} SerWaveAugment;
+
+void		ser_wave_augment_default(SerWaveAugment *a);
+
+typedef struct SerCorpus
+{
+	SerFeatureParams params;
+	SerWaveAugment augment;
+	int			n_clips;
+	int			capacity;
+	float	  **pcm;			/* [clip] mono at params.sample_rate */
+	size_t	   *n_samples;
+	int		   *labels;			/* class index */
+	int		   *groups;			/* speaker / group id */
+	/* scratch for the sample callback */
+	SerFeatureSet current;
+	float	   *work;
+	size_t		work_cap;
+	float	   *resampled;
+	size_t		resampled_cap;
+} SerCorpus;
+
+void		ser_corpus_init(SerCorpus *c, const SerFeatureParams *params, const SerWaveAugment *augment);
+/* Copies pcm. */
+SerStatus	ser_corpus_add(SerCorpus *c, const float *pcm, size_t n, int label, int group, SerError *err);
+void		ser_corpus_free(SerCorpus *c);
+
+/* The trainer's SerGetSampleFn over a SerCorpus (ctx). */
+SerStatus	ser_corpus_get_sample(void *ctx, int index, int epoch, SerRng *rng,
+								  const float **frames, int *n_frames, const float **utt,
+								  SerError *err);
+
+#endif							/* SER_CLASSIFIER_CORPUS_H */
