@@ -9,7 +9,7 @@
 -- The table: audio stored out of line without compression, rows kept by pg_dump.
 SELECT attname, attstorage FROM pg_attribute
 WHERE attrelid = 'ravdess_metadata'::regclass AND attname = 'audio';
-SELECT extconfig::regclass[] AS dumped_tables FROM pg_extension WHERE extname = 'ser';
+SELECT 'ravdess_metadata'::regclass = ANY (extconfig::regclass[]) AS dumped FROM pg_extension WHERE extname = 'ser';
 SELECT p.oid::regprocedure AS function, provolatile, proisstrict, proparallel
 FROM pg_proc p WHERE proname = 'ser_load_ravdess';
 
