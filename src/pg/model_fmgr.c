@@ -377,6 +377,12 @@ cmp_cstring(const void *a, const void *b)
  * distinct labels in sorted order.
  */
 static void
+training_row_context(void *arg)
+{
+	errcontext("training row %d", *(int *) arg + 1);
+}
+
+static void
 read_training_set(TrainingSet *ts, const char *query, ArrayType *classes_arg, const SerWaveAugment *augment)
 {
 	SerFeatureParams params;
@@ -393,6 +399,7 @@ read_training_set(TrainingSet *ts, const char *query, ArrayType *classes_arg, co
 	int		   *class_map;
 	MemoryContext upper = CurrentMemoryContext;	/* outlives SPI_finish */
 	MemoryContext row_cxt;
+	ErrorContextCallback row_context;
 
 	memset(ts, 0, sizeof(*ts));
 	ser_feature_params_default(&params);
@@ -407,6 +414,10 @@ read_training_set(TrainingSet *ts, const char *query, ArrayType *classes_arg, co
 				 errmsg("training query could not be prepared: %s", SPI_result_code_string(SPI_result))));
 	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
 	row_cxt = AllocSetContextCreate(CurrentMemoryContext, "ser training row", ALLOCSET_DEFAULT_SIZES);
+	row_context.callback = training_row_context;
+	row_context.arg = &rows;
+	row_context.previous = error_context_stack;
+	error_context_stack = &row_context;
 	for (;;)
 	{
 		SPI_cursor_fetch(portal, true, 64);
@@ -464,6 +475,7 @@ read_training_set(TrainingSet *ts, const char *query, ArrayType *classes_arg, co
 		}
 		SPI_freetuptable(SPI_tuptable);
 	}
+	error_context_stack = row_context.previous;
 	SPI_cursor_close(portal);
 	SPI_finish();
 
@@ -699,7 +711,11 @@ ser_train_model(PG_FUNCTION_ARGS)
 	replace = arg_bool(fcinfo, 11, "replace");
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
-	if (name[0] == '\0' || strcmp(name, DEFAULT_MODEL_NAME) == 0)
+	if (name[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("model name must not be empty")));
+	if (strcmp(name, DEFAULT_MODEL_NAME) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("model name \"%s\" is reserved", name),

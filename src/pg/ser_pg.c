@@ -37,10 +37,16 @@ ser_pfree(void *ptr)
 	pfree(ptr);
 }
 
+/*
+ * Only interrupts that end the statement stop the core: a cancel request
+ * (also what statement_timeout sends) or a termination.  Others, such as
+ * cache invalidation catch-up, are serviced at the next
+ * CHECK_FOR_INTERRUPTS without throwing work away.
+ */
 static bool
 ser_interrupt_pending(void)
 {
-	return INTERRUPTS_PENDING_CONDITION();
+	return InterruptPending && (QueryCancelPending || ProcDiePending);
 }
 
 void		_PG_init(void);
@@ -79,8 +85,10 @@ ser_report_error(const SerError *err)
 	{
 		case SER_ECANCELED:
 			CHECK_FOR_INTERRUPTS();
-			/* The interrupt was already serviced (e.g. a cancel that lost a race): say so. */
-			code = ERRCODE_QUERY_CANCELED;
+			/* Only reached if the cancel was held off or already serviced: still stop. */
+			ereport(ERROR,
+					(errcode(ERRCODE_QUERY_CANCELED),
+					 errmsg("canceling statement due to user request")));
 			break;
 		case SER_ENOMEM:
 			code = ERRCODE_OUT_OF_MEMORY;
