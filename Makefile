@@ -23,7 +23,7 @@ OBJS      = $(CORE_OBJS) $(PG_SRCS:.c=.o)
 # as sql/ser--A--B.sql.
 INSTALL_PARTS = $(sort $(wildcard sql/install/*.sql))
 DATA_built    = sql/$(EXTENSION)--$(EXTVERSION).sql
-DATA          = $(wildcard sql/$(EXTENSION)--*--*.sql)
+DATA          = $(wildcard sql/$(EXTENSION)--*--*.sql) $(wildcard model/ser_default.sermodel)
 
 # Regression tests (sql/NAME.sql, expected/NAME.out), one concern each.
 REGRESS_AUDIO    = audio_info audio_decode audio_errors audio_limits

@@ -55,6 +55,7 @@ ser_corpus_add(SerCorpus *c, const float *pcm, size_t n, int label, int group, S
 		int			cap = c->capacity ? c->capacity * 2 : 256;
 
 		if (grow((void **) &c->pcm, sizeof(float *), c->capacity, cap, err) ||
+			grow((void **) &c->clean, sizeof(SerFeatureSet), c->capacity, cap, err) ||
 			grow((void **) &c->n_samples, sizeof(size_t), c->capacity, cap, err) ||
 			grow((void **) &c->labels, sizeof(int), c->capacity, cap, err) ||
 			grow((void **) &c->groups, sizeof(int), c->capacity, cap, err))
@@ -66,6 +67,7 @@ ser_corpus_add(SerCorpus *c, const float *pcm, size_t n, int label, int group, S
 		return ser_error(err, SER_ENOMEM, "out of memory");
 	memcpy(copy, pcm, n * sizeof(float));
 	c->pcm[c->n_clips] = copy;
+	memset(&c->clean[c->n_clips], 0, sizeof(SerFeatureSet));
 	c->n_samples[c->n_clips] = n;
 	c->labels[c->n_clips] = label;
 	c->groups[c->n_clips] = group;
@@ -77,8 +79,12 @@ void
 ser_corpus_free(SerCorpus *c)
 {
 	for (int i = 0; i < c->n_clips; i++)
+	{
 		ser_free(c->pcm[i]);
+		ser_feature_set_free(&c->clean[i]);
+	}
 	ser_free(c->pcm);
+	ser_free(c->clean);
 	ser_free(c->n_samples);
 	ser_free(c->labels);
 	ser_free(c->groups);
@@ -141,8 +147,24 @@ ser_corpus_get_sample(void *ctx, int index, int epoch, SerRng *rng,
 	pcm = c->pcm[index];
 	n = c->n_samples[index];
 
-	if (epoch != SER_EPOCH_CLEAN && c->augment.probability > 0 &&
-		ser_rng_uniform(rng) < c->augment.probability)
+	if (epoch == SER_EPOCH_CLEAN || c->augment.probability <= 0 ||
+		ser_rng_uniform(rng) >= c->augment.probability)
+	{
+		SerFeatureSet *clean = &c->clean[index];
+
+		if (clean->frames == NULL)
+		{
+			st = ser_extract_features(&c->params, pcm, n, SER_FEATURES_FRAMES | SER_FEATURES_UTTERANCE,
+									  clean, err);
+			if (st != SER_OK)
+				return st;
+		}
+		*frames = clean->frames;
+		*n_frames = (int) clean->n_frames;
+		*utt = clean->utterance;
+		return SER_OK;
+	}
+	else
 	{
 		uint32_t	speed = ser_rng_below(rng, 3);
 		float		gain = powf(10.0f, (2.0f * ser_rng_uniform(rng) - 1.0f) * c->augment.gain_db / 20.0f);

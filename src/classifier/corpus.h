@@ -47,6 +47,12 @@ typedef struct SerCorpus
 	size_t	   *n_samples;
 	int		   *labels;			/* class index */
 	int		   *groups;			/* speaker / group id */
+	/*
+	 * Clean features, computed once per clip and kept: validation asks for
+	 * them every epoch, cross-validation trains on the same clips in every
+	 * fold, and unperturbed training samples need nothing else.
+	 */
+	SerFeatureSet *clean;
 	/* scratch for the sample callback */
 	SerFeatureSet current;
 	float	   *work;
