@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The main job, on a fresh Debian 12 machine: install what is needed, build
-# and install ser, load every recording of a folder into a table and describe
-# each one in SQL.  The server is the one PGHOST/PGPORT name, or else a
+# and install ser, load every recording of a folder into a table and predict
+# the emotion of each in SQL, with its confidence and, where the file name
+# follows the RAVDESS scheme, whether the prediction was right.  The server is the one PGHOST/PGPORT name, or else a
 # throwaway cluster in a local folder, removed at the end.
 #
 # Usage: bash src/tools/run.sh [FOLDER]      (default: the repository's fixtures)
+#        SER_MODEL=name to use a model of ser_models instead of the shipped one.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$ROOT/src/tools/common.sh"
@@ -53,20 +55,40 @@ psql -X -q -v ON_ERROR_STOP=1 -f "$LIST.sql" >/dev/null
 rm -f "$LIST.sql"
 rm -f "$LIST"
 
-say "ser_audio_info for each recording"
+say "emotion of each recording (model: ${SER_MODEL:-default})"
 # One damaged file must not hide the others: each row's error is shown in place.
-psql -X -q -P footer=off <<'SQL'
-CREATE FUNCTION pg_temp.describe(audio bytea, OUT format text, OUT sample_rate int, OUT channels int,
-                                 OUT frames bigint, OUT seconds numeric, OUT error text)
+psql -X -q -P footer=off -v model="${SER_MODEL:-default}" <<'SQL'
+CREATE FUNCTION pg_temp.describe(audio bytea, model text,
+                                 OUT format text, OUT seconds numeric, OUT emotion text,
+                                 OUT confidence numeric, OUT error text)
 LANGUAGE plpgsql AS $$
+DECLARE c record;
 BEGIN
-  SELECT i.format, i.sample_rate, i.channels, i.frames, round(i.duration_s::numeric, 2)
-    INTO format, sample_rate, channels, frames, seconds
-    FROM ser_audio_info(audio) i;
+  SELECT i.format, round(i.duration_s::numeric, 2) INTO format, seconds FROM ser_audio_info(audio) i;
+  c := ser_classify(audio, model);
+  emotion := c.label;
+  confidence := round(c.confidence::numeric, 3);
 EXCEPTION WHEN others THEN
   error := SQLERRM;
 END $$;
-SELECT r.file, d.*
-FROM ser_run_recordings r, pg_temp.describe(r.audio) d
-ORDER BY r.file;
+-- The true emotion where the file name follows the RAVDESS scheme.
+CREATE FUNCTION pg_temp.ravdess_emotion(file text) RETURNS text
+LANGUAGE plpgsql AS $$
+BEGIN
+  RETURN (ser_parse_ravdess_filename(file)).emotion_name;
+EXCEPTION WHEN others THEN
+  RETURN NULL;
+END $$;
+CREATE TEMP TABLE results AS
+SELECT r.file, d.format, d.seconds, d.emotion AS predicted, d.confidence,
+       pg_temp.ravdess_emotion(r.file) AS actual, d.error
+FROM ser_run_recordings r, pg_temp.describe(r.audio, :'model') d;
+SELECT file, format, seconds, predicted, confidence, actual,
+       CASE WHEN actual IS NULL OR predicted IS NULL THEN NULL WHEN actual = predicted THEN 'yes' ELSE 'no' END AS correct,
+       error
+FROM results ORDER BY file;
+SELECT count(*) AS recordings, count(predicted) AS classified, count(actual) AS labelled,
+       count(*) FILTER (WHERE predicted = actual) AS correct,
+       round(avg((predicted = actual)::int) FILTER (WHERE actual IS NOT NULL AND predicted IS NOT NULL), 3) AS accuracy
+FROM results;
 SQL
