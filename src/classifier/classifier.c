@@ -38,6 +38,7 @@ ser_classifier_net_config(const SerClassifierSpec *spec, const SerFeatureParams 
 		cfg->fused_hidden = spec->fused_hidden;
 	if (spec->dropout >= 0)
 		cfg->dropout_fused = cfg->dropout_hidden = spec->dropout;
+	cfg->frame_cmn = spec->frame_cmn;
 	return ser_net_config_validate(cfg, err);
 }
 

@@ -29,6 +29,7 @@ typedef struct SerClassifierSpec
 	int			utt_hidden;
 	int			fused_hidden;
 	float		dropout;
+	int			frame_cmn;		/* per-clip mean normalisation of frames (SerNetConfig) */
 } SerClassifierSpec;
 
 void		ser_classifier_spec_default(SerClassifierSpec *spec);

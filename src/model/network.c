@@ -92,6 +92,24 @@ ser_net_config_validate(const SerNetConfig *cfg, SerError *err)
 	return SER_OK;
 }
 
+void
+ser_frames_subtract_mean(float *frames, int n_frames, int n_features)
+{
+	if (n_frames <= 0)
+		return;
+	for (int i = 0; i < n_features; i++)
+	{
+		double		sum = 0;
+		float		mean;
+
+		for (int t = 0; t < n_frames; t++)
+			sum += frames[(size_t) t * n_features + i];
+		mean = (float) (sum / n_frames);
+		for (int t = 0; t < n_frames; t++)
+			frames[(size_t) t * n_features + i] -= mean;
+	}
+}
+
 SerStatus
 ser_net_config_to_text(const SerNetConfig *cfg, char *buf, size_t size, SerError *err)
 {
@@ -105,11 +123,11 @@ ser_net_config_to_text(const SerNetConfig *cfg, char *buf, size_t size, SerError
 				 "frame_features=%d\nutt_features=%d\nclasses=%d\nstem_channels=%d\n"
 				 "branch_channels=%d\nbranch_kernels=%s\nres_blocks=%d\nres_kernel=%d\n"
 				 "se_reduction=%d\nattention_dim=%d\nutt_hidden=%d\nfused_hidden=%d\n"
-				 "dropout_fused=%.9g\ndropout_hidden=%.9g\n",
+				 "dropout_fused=%.9g\ndropout_hidden=%.9g\nframe_cmn=%d\n",
 				 cfg->n_frame_features, cfg->n_utt_features, cfg->n_classes, cfg->stem_channels,
 				 cfg->branch_channels, kernels, cfg->n_res_blocks, cfg->res_kernel,
 				 cfg->se_reduction, cfg->attention_dim, cfg->utt_hidden, cfg->fused_hidden,
-				 (double) cfg->dropout_fused, (double) cfg->dropout_hidden);
+				 (double) cfg->dropout_fused, (double) cfg->dropout_hidden, cfg->frame_cmn);
 	if (n < 0 || (size_t) n >= size)
 		return ser_error(err, SER_EINTERNAL, "architecture text does not fit in %zu bytes", size);
 	return SER_OK;
@@ -133,8 +151,10 @@ ser_net_config_from_text(const char *text, SerNetConfig *cfg, SerError *err)
 	static const char *const keys[] = {
 		"frame_features", "utt_features", "classes", "stem_channels", "branch_channels",
 		"branch_kernels", "res_blocks", "res_kernel", "se_reduction", "attention_dim",
-		"utt_hidden", "fused_hidden", "dropout_fused", "dropout_hidden"
+		"utt_hidden", "fused_hidden", "dropout_fused", "dropout_hidden", "frame_cmn"
 	};
+	/* frame_cmn came later: absent means 0. */
+	const unsigned required = (1u << 14) - 1;
 	int			n_keys = (int) (sizeof(keys) / sizeof(keys[0]));
 	unsigned	seen = 0;
 	const char *p = text;
@@ -196,6 +216,7 @@ ser_net_config_from_text(const char *text, SerNetConfig *cfg, SerError *err)
 					break;
 				}
 			case 6: ok = parse_int(value, &cfg->n_res_blocks); break;
+			case 14: ok = parse_int(value, &cfg->frame_cmn) && (cfg->frame_cmn == 0 || cfg->frame_cmn == 1); break;
 			case 7: ok = parse_int(value, &cfg->res_kernel); break;
 			case 8: ok = parse_int(value, &cfg->se_reduction); break;
 			case 9: ok = parse_int(value, &cfg->attention_dim); break;
@@ -221,10 +242,10 @@ ser_net_config_from_text(const char *text, SerNetConfig *cfg, SerError *err)
 			return SER_ECORRUPT;
 		}
 	}
-	if (seen != (1u << n_keys) - 1)
+	if ((seen & required) != required)
 	{
 		for (int i = 0; i < n_keys; i++)
-			if (!(seen & (1u << i)))
+			if ((required & (1u << i)) && !(seen & (1u << i)))
 			{
 				ser_error(err, SER_ECORRUPT, "corrupt model: architecture key \"%s\" is missing", keys[i]);
 				return SER_ECORRUPT;
@@ -1421,6 +1442,8 @@ ser_model_predict(const SerModel *model, const float *frames, int n_frames, int 
 		}
 		xu[i] = (utt[i] - model->utt_mean[i]) / model->utt_std[i];
 	}
+	if (model->net->cfg.frame_cmn)
+		ser_frames_subtract_mean(x, n_frames, F);
 	offsets[0] = 0;
 	offsets[1] = n_frames;
 	seqs.n_seq = 1;

@@ -59,7 +59,14 @@ typedef struct SerNetConfig
 	int			fused_hidden;		/* H */
 	float		dropout_fused;		/* on the concatenated vector, training only */
 	float		dropout_hidden;		/* after the fused hidden layer, training only */
+	int			frame_cmn;			/* 1: subtract each clip's own mean from every normalised
+									 * frame feature (per-utterance mean normalisation, which
+									 * removes speaker and channel offsets from the frame
+									 * branch; absolute levels stay in the utterance vector) */
 } SerNetConfig;
+
+/* Per-clip mean normalisation of frames[T][F] in place (see frame_cmn). */
+void		ser_frames_subtract_mean(float *frames, int n_frames, int n_features);
 
 /* The default architecture for F frame features, D utterance features, K classes. */
 void		ser_net_default_config(SerNetConfig *cfg, int n_frame_features, int n_utt_features,

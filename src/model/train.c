@@ -164,6 +164,7 @@ typedef struct Norm
 			   *frame_std,
 			   *utt_mean,
 			   *utt_std;
+	bool		cmn;			/* per-clip mean normalisation of frames (SerNetConfig.frame_cmn) */
 } Norm;
 
 /*
@@ -219,6 +220,8 @@ load_batch(const SerTrainData *data, uint64_t seed, const int *idx, int count, i
 					norm->frame_std[i];
 		for (int i = 0; i < D; i++)
 			udst[i] = (utt[i] - norm->utt_mean[i]) / norm->utt_std[i];
+		if (norm->cmn)
+			ser_frames_subtract_mean(dst, keep, F);
 		if (aug != NULL)
 		{
 			int			cap_t = keep / 5;
@@ -333,7 +336,7 @@ ser_train_predict(SerNet *net, const SerTrainData *data, const float *frame_mean
 				  SerError *err)
 {
 	Batch		b;
-	Norm		norm = {frame_mean, frame_std, utt_mean, utt_std};
+	Norm		norm = {frame_mean, frame_std, utt_mean, utt_std, net->cfg.frame_cmn != 0};
 	int			K = net->cfg.n_classes;
 	SerStatus	st = SER_OK;
 
@@ -492,6 +495,7 @@ ser_train(const SerNetConfig *net_cfg, const SerTrainConfig *cfg, const SerTrain
 	norm.frame_std = res->frame_std;
 	norm.utt_mean = res->utt_mean;
 	norm.utt_std = res->utt_std;
+	norm.cmn = net_cfg->frame_cmn != 0;
 
 	ser_rng_seed_stream(&rng, cfg->seed, UINT64_C(0xFFFFFFFF));
 	if ((st = ser_net_create(net_cfg, &rng, &net, err)) != SER_OK)
