@@ -16,12 +16,11 @@ FROM ser_evaluate('SELECT audio, label, speaker FROM train_rows', fold_groups =>
                   batch_size => 4, validation_fraction => 0)
 WHERE fold IS NOT NULL ORDER BY fold;
 
--- A split over recordings is only on request, and says what it is.
-SET client_min_messages = notice;
+-- A split over recordings is only on request, and says what it is (a
+-- WARNING, and the protocol column).
 SELECT DISTINCT protocol
 FROM ser_evaluate('SELECT audio, label, speaker FROM train_rows', folds => 2, speaker_dependent => true,
                   epochs => 1, batch_size => 4, validation_fraction => 0);
-SET client_min_messages = warning;
 
 -- Bad calls.
 SELECT * FROM ser_evaluate('SELECT audio, label, speaker FROM train_rows', folds => 1);

@@ -35,6 +35,7 @@ typedef struct SerWaveAugment
 	float		snr_max_db;		/* e.g. 40 */
 } SerWaveAugment;
 
+/* Ranges as in the examples above; probability 0 (off). */
 void		ser_wave_augment_default(SerWaveAugment *a);
 
 typedef struct SerCorpus

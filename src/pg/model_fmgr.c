@@ -620,7 +620,8 @@ arg_text(FunctionCallInfo fcinfo, int i, const char *name)
 
 /*
  * (epochs, batch_size, learning_rate, weight_decay, patience,
- *  validation_fraction, augment, seed, classes) starting at argument `first`.
+ *  validation_fraction, augment, perturbation, seed, classes) starting at
+ * argument `first`.
  */
 static void
 read_train_args(FunctionCallInfo fcinfo, int first, TrainArgs *ta)
@@ -636,15 +637,15 @@ read_train_args(FunctionCallInfo fcinfo, int first, TrainArgs *ta)
 	ta->spec.validation_fraction = arg_float(fcinfo, first + 5, "validation_fraction", 0.0, 0.5);
 	if (!arg_bool(fcinfo, first + 6, "augment"))
 	{
-		ta->augment.probability = 0;
 		ta->spec.train.augment.crop_min_fraction = 1.0f;
 		ta->spec.train.augment.time_masks = 0;
 		ta->spec.train.augment.feature_masks = 0;
 	}
-	if (PG_ARGISNULL(first + 7))
+	ta->augment.probability = (float) arg_float(fcinfo, first + 7, "perturbation", 0.0, 1.0);
+	if (PG_ARGISNULL(first + 8))
 		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("seed must not be NULL")));
-	ta->spec.train.seed = (uint64_t) PG_GETARG_INT64(first + 7);
-	ta->classes = PG_ARGISNULL(first + 8) ? NULL : PG_GETARG_ARRAYTYPE_P(first + 8);
+	ta->spec.train.seed = (uint64_t) PG_GETARG_INT64(first + 8);
+	ta->classes = PG_ARGISNULL(first + 9) ? NULL : PG_GETARG_ARRAYTYPE_P(first + 9);
 }
 
 static void
@@ -708,7 +709,7 @@ ser_train_model(PG_FUNCTION_ARGS)
 	SerTrainSummary summary;
 
 	read_train_args(fcinfo, 2, &ta);
-	replace = arg_bool(fcinfo, 11, "replace");
+	replace = arg_bool(fcinfo, 12, "replace");
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
 	if (name[0] == '\0')
@@ -747,11 +748,12 @@ ser_train_model(PG_FUNCTION_ARGS)
 	appendStringInfo(&training,
 					 ", \"recordings\": %d, \"speakers\": %d, \"epochs\": %d, \"batch_size\": %d, "
 					 "\"learning_rate\": %g, \"weight_decay\": %g, \"patience\": %d, "
-					 "\"validation_fraction\": %g, \"augment\": %s, \"seed\": " UINT64_FORMAT ", "
+					 "\"validation_fraction\": %g, \"augment\": %s, \"perturbation\": %g, \"seed\": " UINT64_FORMAT ", "
 					 "\"epochs_run\": %d, \"best_epoch\": %d, \"validation_recordings\": %d",
 					 ts.corpus.n_clips, ts.n_speakers, ta.spec.train.max_epochs, ta.spec.train.batch_size,
 					 ta.spec.train.lr, ta.spec.train.l2, ta.spec.train.patience, ta.spec.validation_fraction,
-					 ta.augment.probability > 0 ? "true" : "false", (uint64) ta.spec.train.seed,
+					 ta.spec.train.augment.crop_min_fraction < 1.0f ? "true" : "false",
+					 (double) ta.augment.probability, (uint64) ta.spec.train.seed,
 					 summary.epochs_run, summary.best_epoch, summary.n_val);
 	if (!isnan(summary.best_val_uar))
 		appendStringInfo(&training, ", \"validation_uar\": %.4f", summary.best_val_uar);
