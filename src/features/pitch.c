@@ -58,7 +58,8 @@ typedef struct YinWork
 	int			reach;			/* D = ceil(P / H) */
 	SerRealFft *fft;
 	double	   *cum;			/* P+1: cum[k] = sum of x[i]^2 for i < k */
-	double	   *cmnd;			/* P+1: cumulative-mean-normalised difference */
+	double	   *diff;			/* P+1: the difference function d */
+	double	   *norm;			/* P+1: its normaliser, mean of d(1..tau) + FLT_MIN */
 	double	   *inverse_tau;	/* P+1: 1/tau, so the normalisation needs one division, not two */
 	float	   *padded;			/* L: a frame running past the signal's ends, with its zeros */
 	float	   *acc_re;			/* n_bins each: R_t, the running tail segment, A_Q */
@@ -82,7 +83,8 @@ static void
 yin_work_free(YinWork *w)
 {
 	ser_free(w->cum);
-	ser_free(w->cmnd);
+	ser_free(w->diff);
+	ser_free(w->norm);
 	ser_free(w->inverse_tau);
 	ser_free(w->padded);
 	ser_free(w->acc_re);
@@ -185,10 +187,11 @@ yin_work_init(const SerFeatureParams *p, YinWork *w, SerError *err)
 	bins = (size_t) w->n_bins;
 	slots = w->use_blocks ? (size_t) w->n_blocks : 0;
 	w->cum = ser_malloc_array((size_t) w->max_period + 1, sizeof(double));
-	w->cmnd = ser_malloc_array((size_t) w->max_period + 1, sizeof(double));
+	w->diff = ser_malloc_array((size_t) w->max_period + 1, sizeof(double));
+	w->norm = ser_malloc_array((size_t) w->max_period + 1, sizeof(double));
 	w->inverse_tau = ser_malloc_array((size_t) w->max_period + 1, sizeof(double));
 	w->padded = ser_malloc_array((size_t) L, sizeof(float));
-	failed = !w->cum || !w->cmnd || !w->inverse_tau || !w->padded;
+	failed = !w->cum || !w->diff || !w->norm || !w->inverse_tau || !w->padded;
 	if (w->use_blocks)
 	{
 		w->acc_re = ser_malloc_array(bins, sizeof(float));
@@ -286,21 +289,47 @@ typedef struct YinResult
 	int			interior;		/* the chosen lag is not an end of the search range */
 } YinResult;
 
-/* librosa.util.localmin's test at candidate v of c[0..count), edges as librosa. */
-static inline bool
-is_trough(const double *c, int v, int count)
+/* d'(tau) = d(tau) / normaliser, as librosa divides. */
+static inline double
+cmnd_at(const YinWork *w, int tau)
 {
+	return w->diff[tau] / w->norm[tau];
+}
+
+/* librosa.util.localmin's test at candidate v (lag lo + v) of count, edges as librosa. */
+static bool
+is_trough(const YinWork *w, int v, int count)
+{
+	int			tau = w->min_period + v;
+	double		here = cmnd_at(w, tau);
+
 	if (v == 0)
-		return count > 1 && c[0] < c[1];
-	return c[v] < c[v - 1] && (v == count - 1 || c[v] <= c[v + 1]);
+		return count > 1 && here < cmnd_at(w, tau + 1);
+	return here < cmnd_at(w, tau - 1) && (v == count - 1 || here <= cmnd_at(w, tau + 1));
+}
+
+/*
+ * Whether d / norm may be below the threshold or below lowest: d < bound *
+ * norm (norm > 0) with a margin far above the round-off of either side, so
+ * that no candidate is missed; candidates are then decided with the
+ * division itself.  Bitwise, not short-circuit: no branches to mispredict.
+ */
+static inline int
+may_matter(double d, double norm, double threshold, double lowest)
+{
+	double		below_threshold = threshold * norm;
+	double		below_lowest = lowest * norm;
+
+	return (norm <= 0.0)
+		| (d < below_threshold + fabs(below_threshold) * 1e-9)
+		| (d < below_lowest + fabs(below_lowest) * 1e-9);
 }
 
 /*
  * YIN on frame x (L samples, energy its sum of squares) given its
  * autocorrelation acf[tau] * scale for tau = 0..P: the difference function,
  * its cumulative-mean normalisation and the period choice, all as librosa
- * 0.11 does them.  The normalisation stops at the first trough below the
- * threshold, which is all librosa's choice looks at.
+ * 0.11 does them.
  */
 static void
 yin_choose(const SerFeatureParams *p, YinWork *w, const float *x, const float *acf, double scale,
@@ -311,13 +340,13 @@ yin_choose(const SerFeatureParams *p, YinWork *w, const float *x, const float *a
 	int			lo = w->min_period;
 	int			count = P - lo + 1;
 	double	   *restrict cum = w->cum;
-	double	   *restrict c = w->cmnd + lo;	/* c[u] is d'(lo + u) */
+	double	   *restrict diff = w->diff;
+	double	   *restrict norm = w->norm;
 	const double *restrict inverse_tau = w->inverse_tau;
 	double		threshold = p->pitch_threshold;
 	double		r0 = acf[0] * scale;
-	double		running = 0.0;
-	double		lowest = 0.0;
-	int			lowest_at = -1;
+	double		lowest;
+	int			lowest_at = 0;
 	int			best = -1;
 	double		shift = 0.0;
 	double		period;
@@ -353,30 +382,66 @@ yin_choose(const SerFeatureParams *p, YinWork *w, const float *x, const float *a
 
 	/*
 	 * d(tau) = 2 (r(0) - r(tau)) - sum_{i<tau} x_i^2, the squared difference
-	 * of the frame and its shift with zeros past the frame's end, then
-	 * d'(tau) = d(tau) / (mean of d(1..tau) + FLT_MIN).  Candidate u is
-	 * judged once d'(u+1) is known; the first local minimum below the
-	 * threshold wins, else the global minimum.
+	 * of the frame and its shift with zeros past the frame's end, and the
+	 * normaliser mean(d(1..tau)) + FLT_MIN, its running sum four lags at a
+	 * time as above.
 	 */
+	diff[0] = 0.0;
 	for (int tau = 1; tau <= P; tau++)
+		diff[tau] = 2.0 * (r0 - acf[tau] * scale) - cum[tau];
 	{
-		double		d = 2.0 * (r0 - acf[tau] * scale) - cum[tau];
-		int			u = tau - lo;
+		double		running = 0.0;
+		int			tau;
 
-		running += d;
-		if (u < 0)
-			continue;
-		c[u] = d / (running * inverse_tau[tau] + FLT_MIN);
-		if (u >= 1)
+		for (tau = 1; tau + 3 <= P; tau += 4)
 		{
-			int			v = u - 1;
+			double		a = diff[tau];
+			double		ab = a + diff[tau + 1];
+			double		abc = ab + diff[tau + 2];
+			double		abcd = abc + diff[tau + 3];
 
-			if (lowest_at < 0 || c[v] < lowest)
+			norm[tau] = (running + a) * inverse_tau[tau] + FLT_MIN;
+			norm[tau + 1] = (running + ab) * inverse_tau[tau + 1] + FLT_MIN;
+			norm[tau + 2] = (running + abc) * inverse_tau[tau + 2] + FLT_MIN;
+			running += abcd;
+			norm[tau + 3] = running * inverse_tau[tau + 3] + FLT_MIN;
+		}
+		for (; tau <= P; tau++)
+		{
+			running += diff[tau];
+			norm[tau] = running * inverse_tau[tau] + FLT_MIN;
+		}
+	}
+
+	/*
+	 * The first local minimum of d' below the threshold (librosa.util.localmin),
+	 * else the global minimum.  Only candidates that may be below the
+	 * threshold or the lowest value so far are divided out.
+	 */
+	lowest = cmnd_at(w, lo);
+	for (int group = 0; group < count && best < 0; group += 8)
+	{
+		int			end = group + 8 < count ? group + 8 : count;
+		int			any = 0;
+
+		/* eight candidates at a time against the lowest value so far (it only falls) */
+		for (int v = group; v < end; v++)
+			any |= may_matter(diff[lo + v], norm[lo + v], threshold, lowest);
+		if (!any)
+			continue;
+		for (int v = group; v < end; v++)
+		{
+			double		here;
+
+			if (!may_matter(diff[lo + v], norm[lo + v], threshold, lowest))
+				continue;
+			here = cmnd_at(w, lo + v);
+			if (here < lowest)
 			{
-				lowest = c[v];
+				lowest = here;
 				lowest_at = v;
 			}
-			if (c[v] < threshold && is_trough(c, v, count))
+			if (here < threshold && is_trough(w, v, count))
 			{
 				best = v;
 				break;
@@ -384,20 +449,14 @@ yin_choose(const SerFeatureParams *p, YinWork *w, const float *x, const float *a
 		}
 	}
 	if (best < 0)
-	{
-		int			v = count - 1;	/* the last candidate has no right neighbour */
-
-		if (lowest_at < 0 || c[v] < lowest)
-		{
-			lowest = c[v];
-			lowest_at = v;
-		}
-		best = (c[v] < threshold && is_trough(c, v, count)) ? v : lowest_at;
-	}
+		best = lowest_at;		/* the loop ran to the end: the global minimum */
 	if (best > 0 && best < count - 1)
 	{
-		double		a = c[best + 1] + c[best - 1] - 2.0 * c[best];
-		double		b = (c[best + 1] - c[best - 1]) / 2.0;
+		double		before = cmnd_at(w, lo + best - 1),
+					here = cmnd_at(w, lo + best),
+					after = cmnd_at(w, lo + best + 1);
+		double		a = after + before - 2.0 * here;
+		double		b = (after - before) / 2.0;
 
 		if (fabs(b) < fabs(a))
 			shift = -b / a;
