@@ -257,28 +257,11 @@ samples_at(const float *pcm, size_t n, int64_t start, int len, float *buf)
 	return buf;
 }
 
-/* Sum of x[i]^2, i < len, in double (float squares are exact there), four lanes. */
-static double
+/* Sum of x[i]^2, i < len. */
+static inline double
 energy_of(const float *x, int len)
 {
-	SerVec2d	e0 = {0, 0},
-				e1 = {0, 0};
-	double		energy;
-	int			i;
-
-	for (i = 0; i + 4 <= len; i += 4)
-	{
-		SerVec4		v = ser_vec4_load(x + i);
-		SerVec2d	lo = {v[0], v[1]},
-					hi = {v[2], v[3]};
-
-		e0 += lo * lo;
-		e1 += hi * hi;
-	}
-	energy = (e0[0] + e0[1]) + (e1[0] + e1[1]);
-	for (; i < len; i++)
-		energy += (double) x[i] * x[i];
-	return energy;
+	return ser_sum_squares(x, len);
 }
 
 typedef struct YinResult

@@ -514,29 +514,40 @@ log_geometric_mean(const float *power, int count, double *arithmetic_mean)
 	SerVec4		sum = {0, 0, 0, 0};
 	SerVec4i	exponents = {0, 0, 0, 0};
 	SerVec2d	product_lo = {1.0, 1.0},
-				product_hi = {1.0, 1.0};
+				product_hi = {1.0, 1.0},
+				product_lo2 = {1.0, 1.0},
+				product_hi2 = {1.0, 1.0};
 	long		exponent_sum = 0;
 	double		log_product = 0.0;
 	double		total;
 	int			k,
 				since_renorm = 0;
 
-	for (k = 0; k + 4 <= count; k += 4)
+	/* eight bins a step: four product chains that do not wait for each other */
+	for (k = 0; k + 8 <= count; k += 8)
 	{
-		SerVec4		v = ser_vec4_max(ser_vec4_load(power + k), floor4);
-		SerVec4i	bits;
-		SerVec4		mantissa;
+		SerVec4		v = ser_vec4_max(ser_vec4_load(power + k), floor4),
+					v2 = ser_vec4_max(ser_vec4_load(power + k + 4), floor4);
+		SerVec4i	bits,
+					bits2;
+		SerVec4		mantissa,
+					mantissa2;
 
-		sum += v;
+		sum += v + v2;
 		memcpy(&bits, &v, sizeof(bits));
-		exponents += (bits >> 23) & 0xff;
+		memcpy(&bits2, &v2, sizeof(bits2));
+		exponents += ((bits >> 23) & 0xff) + ((bits2 >> 23) & 0xff);
 		bits = (bits & 0x007fffff) | 0x3f800000;
+		bits2 = (bits2 & 0x007fffff) | 0x3f800000;
 		memcpy(&mantissa, &bits, sizeof(mantissa));
+		memcpy(&mantissa2, &bits2, sizeof(mantissa2));
 		product_lo *= (SerVec2d) {mantissa[0], mantissa[1]};
 		product_hi *= (SerVec2d) {mantissa[2], mantissa[3]};
-		if (++since_renorm == 512)
+		product_lo2 *= (SerVec2d) {mantissa2[0], mantissa2[1]};
+		product_hi2 *= (SerVec2d) {mantissa2[2], mantissa2[3]};
+		if (++since_renorm == 256)
 		{
-			/* each lane is below 2^512 */
+			/* each lane is below 2^256 */
 			for (int lane = 0; lane < 2; lane++)
 			{
 				int			e;
@@ -544,6 +555,10 @@ log_geometric_mean(const float *power, int count, double *arithmetic_mean)
 				product_lo[lane] = frexp(product_lo[lane], &e);
 				exponent_sum += e;
 				product_hi[lane] = frexp(product_hi[lane], &e);
+				exponent_sum += e;
+				product_lo2[lane] = frexp(product_lo2[lane], &e);
+				exponent_sum += e;
+				product_hi2[lane] = frexp(product_hi2[lane], &e);
 				exponent_sum += e;
 			}
 			since_renorm = 0;
@@ -560,6 +575,8 @@ log_geometric_mean(const float *power, int count, double *arithmetic_mean)
 		log_product += log(frexp(v, &e));
 		exponent_sum += e;
 	}
+	product_lo *= product_lo2;	/* each factor below 2^256: no overflow */
+	product_hi *= product_hi2;
 	log_product += log(product_lo[0]) + log(product_lo[1]) + log(product_hi[0]) + log(product_hi[1]);
 	*arithmetic_mean = total / count;
 	return (log_product + exponent_sum * M_LN2) / count;
@@ -637,14 +654,49 @@ ser_spectral_frame(const SerSpectralTables *tables, const float *pcm, size_t n, 
 
 			for (int v = 0; v < nv; v++)
 				acc[v] = (SerVec4) {0, 0, 0, 0};
-			for (int b = 0; b < p->n_mels; b++)
+			if (nv == 5)
 			{
-				const float *d = tables->dct + (size_t) b * tables->dct_stride;
-				SerVec4		m = ser_vec4_splat(mel[b]);
+				/*
+				 * 17 to 20 coefficients (the default 20): accumulators in
+				 * registers, even and odd bands apart so that consecutive
+				 * additions do not wait for each other.
+				 */
+				SerVec4		e[5] = {{0}},
+							o[5] = {{0}};
+				int			b;
 
-				for (int v = 0; v < nv; v++)
-					acc[v] += ser_vec4_load(d + 4 * v) * m;
+				for (b = 0; b + 2 <= p->n_mels; b += 2)
+				{
+					const float *d = tables->dct + (size_t) b * 20;
+					SerVec4		me = ser_vec4_splat(mel[b]),
+								mo = ser_vec4_splat(mel[b + 1]);
+
+					for (int v = 0; v < 5; v++)
+					{
+						e[v] += ser_vec4_load(d + 4 * v) * me;
+						o[v] += ser_vec4_load(d + 20 + 4 * v) * mo;
+					}
+				}
+				if (b < p->n_mels)
+				{
+					const float *d = tables->dct + (size_t) b * 20;
+					SerVec4		me = ser_vec4_splat(mel[b]);
+
+					for (int v = 0; v < 5; v++)
+						e[v] += ser_vec4_load(d + 4 * v) * me;
+				}
+				for (int v = 0; v < 5; v++)
+					acc[v] = e[v] + o[v];
 			}
+			else
+				for (int b = 0; b < p->n_mels; b++)
+				{
+					const float *d = tables->dct + (size_t) b * tables->dct_stride;
+					SerVec4		m = ser_vec4_splat(mel[b]);
+
+					for (int v = 0; v < nv; v++)
+						acc[v] += ser_vec4_load(d + 4 * v) * m;
+				}
 			memcpy(out->mfcc, acc, (size_t) p->n_mfcc * sizeof(float));
 		}
 	}
@@ -661,12 +713,33 @@ ser_spectral_frame(const SerSpectralTables *tables, const float *pcm, size_t n, 
 			acc[v] = (SerVec4) {0, 0, 0, 0};
 		if (nv == 3)
 		{
-			/* the usual 12 pitch classes: three accumulators the compiler keeps in registers */
+			/*
+			 * The usual 12 pitch classes: accumulators in registers, even
+			 * and odd bins apart so that consecutive additions do not wait
+			 * for each other.
+			 */
 			SerVec4		a0 = acc[0],
 						a1 = acc[1],
-						a2 = acc[2];
+						a2 = acc[2],
+						b0 = acc[0],
+						b1 = acc[1],
+						b2 = acc[2];
+			int			k;
 
-			for (int k = 0; k < n_bins; k++)
+			for (k = 0; k + 2 <= n_bins; k += 2)
+			{
+				const float *w = tables->chroma + (size_t) k * 12;
+				SerVec4		pk = ser_vec4_splat(power[k]),
+							pn = ser_vec4_splat(power[k + 1]);
+
+				a0 += ser_vec4_load(w) * pk;
+				a1 += ser_vec4_load(w + 4) * pk;
+				a2 += ser_vec4_load(w + 8) * pk;
+				b0 += ser_vec4_load(w + 12) * pn;
+				b1 += ser_vec4_load(w + 16) * pn;
+				b2 += ser_vec4_load(w + 20) * pn;
+			}
+			if (k < n_bins)
 			{
 				const float *w = tables->chroma + (size_t) k * 12;
 				SerVec4		pk = ser_vec4_splat(power[k]);
@@ -675,9 +748,9 @@ ser_spectral_frame(const SerSpectralTables *tables, const float *pcm, size_t n, 
 				a1 += ser_vec4_load(w + 4) * pk;
 				a2 += ser_vec4_load(w + 8) * pk;
 			}
-			acc[0] = a0;
-			acc[1] = a1;
-			acc[2] = a2;
+			acc[0] = a0 + b0;
+			acc[1] = a1 + b1;
+			acc[2] = a2 + b2;
 		}
 		else
 			for (int k = 0; k < n_bins; k++)
@@ -801,29 +874,15 @@ ser_spectral_frame(const SerSpectralTables *tables, const float *pcm, size_t n, 
 		if (from >= 0 && from + win <= (int64_t) n)
 		{
 			/*
-			 * Energy in double (float squares are exact there), four lanes
-			 * at a time.  A sample is negative when x < -1e-10, that is
-			 * x <= -1e-10f: the float nearest 1e-10 lies just above it.
+			 * A sample is negative when x < -1e-10, that is x <= -1e-10f:
+			 * the float nearest 1e-10 lies just above it.
 			 */
 			const float *x = pcm + from;
 			const SerVec4 negative = ser_vec4_splat(-(float) ZCR_ZERO);
-			SerVec2d	e0 = {0, 0},
-						e1 = {0, 0};
 			SerVec4i	changes = {0, 0, 0, 0};	/* -1 per sign change */
 			int			i;
 
-			for (i = 0; i + 4 <= win; i += 4)
-			{
-				SerVec4		v = ser_vec4_load(x + i);
-				SerVec2d	lo = {v[0], v[1]},
-							hi = {v[2], v[3]};
-
-				e0 += lo * lo;
-				e1 += hi * hi;
-			}
-			energy = (e0[0] + e0[1]) + (e1[0] + e1[1]);
-			for (; i < win; i++)
-				energy += (double) x[i] * x[i];
+			energy = ser_sum_squares(x, win);
 			for (i = 1; i + 4 <= win; i += 4)
 				changes += (ser_vec4_load(x + i) <= negative) ^ (ser_vec4_load(x + i - 1) <= negative);
 			crossings = -(changes[0] + changes[1] + changes[2] + changes[3]);

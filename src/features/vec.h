@@ -101,4 +101,40 @@ ser_vec4_sum(SerVec4 v)
 	return ((double) v[0] + v[1]) + ((double) v[2] + v[3]);
 }
 
+/*
+ * Sum of x[i]^2 for i < len in double (the square of a float is exact
+ * there), eight samples a step over four independent accumulators.
+ */
+static inline double
+ser_sum_squares(const float *x, int len)
+{
+	SerVec2d	e0 = {0, 0},
+				e1 = {0, 0},
+				e2 = {0, 0},
+				e3 = {0, 0};
+	double		sum;
+	int			i;
+
+	for (i = 0; i + 8 <= len; i += 8)
+	{
+		SerVec4		v = ser_vec4_load(x + i),
+					u = ser_vec4_load(x + i + 4);
+		SerVec2d	v_lo = {v[0], v[1]},
+					v_hi = {v[2], v[3]},
+					u_lo = {u[0], u[1]},
+					u_hi = {u[2], u[3]};
+
+		e0 += v_lo * v_lo;
+		e1 += v_hi * v_hi;
+		e2 += u_lo * u_lo;
+		e3 += u_hi * u_hi;
+	}
+	e0 += e2;
+	e1 += e3;
+	sum = (e0[0] + e0[1]) + (e1[0] + e1[1]);
+	for (; i < len; i++)
+		sum += (double) x[i] * x[i];
+	return sum;
+}
+
 #endif							/* SER_FEATURES_VEC_H */
