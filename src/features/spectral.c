@@ -689,14 +689,24 @@ ser_spectral_frame(const SerSpectralTables *tables, const float *pcm, size_t n, 
 					acc[v] = e[v] + o[v];
 			}
 			else
+			{
+				/* the same sums in the same order, so that the first k of n coefficients are the k coefficients */
+				SerVec4		odd[MAX_VEC4];
+
+				for (int v = 0; v < nv; v++)
+					odd[v] = (SerVec4) {0, 0, 0, 0};
 				for (int b = 0; b < p->n_mels; b++)
 				{
 					const float *d = tables->dct + (size_t) b * tables->dct_stride;
 					SerVec4		m = ser_vec4_splat(mel[b]);
+					SerVec4    *sum = (b & 1) ? odd : acc;
 
 					for (int v = 0; v < nv; v++)
-						acc[v] += ser_vec4_load(d + 4 * v) * m;
+						sum[v] += ser_vec4_load(d + 4 * v) * m;
 				}
+				for (int v = 0; v < nv; v++)
+					acc[v] += odd[v];
+			}
 			memcpy(out->mfcc, acc, (size_t) p->n_mfcc * sizeof(float));
 		}
 	}
