@@ -12,6 +12,9 @@
 
 #define FRAME_INTERRUPT_EVERY 256
 
+/* Columns of one delta computation: n_mfcc <= n_mels <= 512 (params.c). */
+#define MAX_DELTA_COLUMNS 512
+
 static const char *const chroma_names[12] = {
 	"C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"
 };
@@ -230,75 +233,155 @@ ser_utterance_feature_name(const SerFeatureParams *p, int i, char *buf, size_t s
 		snprintf(buf, size, "%s", scalar_names[i - at]);
 }
 
-/* k-th smallest of x[0..n) (0-based), partially reordering x (Hoare's selection); deterministic. */
-static double
-select_kth(double *x, size_t n, size_t k)
+/*
+ * Order statistics work on the floats' bits mapped to unsigned integers of
+ * the same order (the sign bit flipped for positive values, every bit for
+ * negative ones): integer comparisons compile to conditional moves, so
+ * selection has no data-dependent branches to mispredict.  -0 sorts just
+ * below +0, which changes no percentile's value.
+ */
+static inline uint32_t
+order_key(float v)
 {
-	long		lo = 0,
-				hi = (long) n - 1,
-				target = (long) k;
+	uint32_t	bits;
 
-	while (lo < hi)
-	{
-		long		mid = lo + (hi - lo) / 2;
-		double		a = x[lo],
-					b = x[mid],
-					c = x[hi];
-		double		pivot = (a < b) ? ((b < c) ? b : (a < c ? c : a)) : ((a < c) ? a : (b < c ? c : b));
-		long		i = lo,
-					j = hi;
-
-		while (i <= j)
-		{
-			while (x[i] < pivot)
-				i++;
-			while (x[j] > pivot)
-				j--;
-			if (i <= j)
-			{
-				double		tmp = x[i];
-
-				x[i] = x[j];
-				x[j] = tmp;
-				i++;
-				j--;
-			}
-		}
-		/* now x[lo..j] <= pivot <= x[i..hi], and x[j+1..i-1] == pivot */
-		if (target <= j)
-			hi = j;
-		else if (target >= i)
-			lo = i;
-		else
-			break;
-	}
-	return x[k];
+	memcpy(&bits, &v, sizeof(bits));
+	return bits ^ ((uint32_t) -(int32_t) (bits >> 31) | 0x80000000u);
 }
 
-/* Linear-interpolated percentile q in [0,1] (numpy's default), reorders x. */
-static double
-percentile(double *x, size_t n, double q)
+static inline double
+key_value(uint32_t key)
 {
-	double		position = q * (double) (n - 1);
-	size_t		below = (size_t) floor(position);
-	double		fraction = position - (double) below;
-	double		low = select_kth(x, n, below);
-	double		high = low;
+	uint32_t	bits = key ^ (((key >> 31) - 1u) | 0x80000000u);
+	float		v;
 
-	if (fraction > 0.0 && below + 1 < n)
-	{
-		/* After selection everything right of `below` is >= it: the next order statistic is their minimum. */
-		high = x[below + 1];
-		for (size_t i = below + 2; i < n; i++)
-			if (x[i] < high)
-				high = x[i];
-	}
-	return low + fraction * (high - low);
+	memcpy(&v, &bits, sizeof(v));
+	return v;
 }
 
-/* The statistics of values[0..n) at times[0..n) into out. */
+/* Moves the values of x[lo..hi] below `pivot` (or, with or_equal, not above it) to the front; returns where they end. */
+static long
+partition_keys(uint32_t *x, long lo, long hi, uint32_t pivot, bool or_equal)
+{
+	long		j = lo;
+
+	for (long i = lo; i <= hi; i++)
+	{
+		uint32_t	v = x[i];
+		uint32_t	w = x[j];
+		uint32_t	front = or_equal ? v <= pivot : v < pivot;
+		uint32_t	mask = -front;	/* all ones to swap x[i] and x[j]; masks, not branches */
+
+		x[i] = (w & mask) | (v & ~mask);
+		x[j] = (v & mask) | (w & ~mask);
+		j += front;
+	}
+	return j;
+}
+
+/*
+ * Reorder x[lo..hi] so that x[k] is its (k-lo)-th smallest with nothing
+ * larger before it and nothing smaller after it (quickselect, median of
+ * three, with the pivot's equals split off so duplicates cannot stall it).
+ */
 static void
-column_stats(double *values, const double *times, size_t n, StatSet set, float *out)
+select_key(uint32_t *x, long lo, long hi, long k)
+{
+	while (hi - lo >= 16)
+	{
+		uint32_t	a = x[lo],
+					b = x[lo + (hi - lo) / 2],
+					c = x[hi];
+		uint32_t	pivot = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
+		long		below = partition_keys(x, lo, hi, pivot, false);
+		long		equal_end;
+
+		if (k < below)
+		{
+			hi = below - 1;
+			continue;
+		}
+		equal_end = partition_keys(x, below, hi, pivot, true);
+		if (k < equal_end)
+			return;
+		lo = equal_end;
+	}
+	for (long i = lo + 1; i <= hi; i++)
+	{
+		uint32_t	v = x[i];
+		long		j;
+
+		for (j = i; j > lo && x[j - 1] > v; j--)
+			x[j] = x[j - 1];
+		x[j] = v;
+	}
+}
+
+/* Smallest of x[from..to] (to >= from). */
+static uint32_t
+min_key(const uint32_t *x, long from, long to)
+{
+	uint32_t	m = x[from];
+
+	for (long i = from + 1; i <= to; i++)
+		m = x[i] < m ? x[i] : m;
+	return m;
+}
+
+#define N_PERCENTILES 3
+static const double percentile_q[N_PERCENTILES] = {0.10, 0.50, 0.90};
+
+/*
+ * The percentiles above of x[0..n) (n >= 1), interpolating linearly between
+ * order statistics (numpy's default).  The median is selected first, then
+ * p10 left of it and p90 right of it; the order statistic just above a
+ * selected one is the minimum up to the next selected position.
+ */
+static void
+percentiles(uint32_t *x, size_t n, double *out)
+{
+	long		last = (long) n - 1;
+	long		rank[N_PERCENTILES];
+	double		fraction[N_PERCENTILES];
+
+	for (int i = 0; i < N_PERCENTILES; i++)
+	{
+		double		position = percentile_q[i] * (double) last;
+
+		rank[i] = (long) floor(position);
+		fraction[i] = position - (double) rank[i];
+	}
+	select_key(x, 0, last, rank[1]);
+	if (rank[0] < rank[1])
+		select_key(x, 0, rank[1] - 1, rank[0]);
+	if (rank[2] > rank[1])
+		select_key(x, rank[1] + 1, last, rank[2]);
+	for (int i = 0; i < N_PERCENTILES; i++)
+	{
+		long		k = rank[i];
+		double		low = key_value(x[k]);
+		double		high = low;
+
+		if (fraction[i] > 0.0 && k < last)
+		{
+			long		next = last;
+
+			for (int j = 0; j < N_PERCENTILES; j++)
+				if (rank[j] > k && rank[j] < next)
+					next = rank[j];
+			high = key_value(min_key(x, k + 1, next));
+		}
+		out[i] = low + fraction[i] * (high - low);
+	}
+}
+
+/*
+ * The statistics of values[0..n) into out; value i belongs to frame
+ * frame_index[i] (frame i when frame_index is NULL).  keys[0..n) is scratch.
+ */
+static void
+column_stats(const float *values, const int32_t *frame_index, size_t n, double frame_seconds,
+			 StatSet set, uint32_t *keys, float *out)
 {
 	double		mean = 0.0,
 				m2 = 0.0,
@@ -310,6 +393,7 @@ column_stats(double *values, const double *times, size_t n, StatSet set, float *
 				sxy = 0.0,
 				sxx = 0.0;
 	int			per = stats_per_column(set);
+	double		p[N_PERCENTILES];
 
 	for (int i = 0; i < per; i++)
 		out[i] = 0.0f;
@@ -319,10 +403,8 @@ column_stats(double *values, const double *times, size_t n, StatSet set, float *
 	for (size_t i = 0; i < n; i++)
 	{
 		mean += values[i];
-		if (values[i] < lowest)
-			lowest = values[i];
-		if (values[i] > highest)
-			highest = values[i];
+		lowest = values[i] < lowest ? values[i] : lowest;
+		highest = values[i] > highest ? values[i] : highest;
 	}
 	mean /= (double) n;
 	for (size_t i = 0; i < n; i++)
@@ -343,11 +425,11 @@ column_stats(double *values, const double *times, size_t n, StatSet set, float *
 		return;
 
 	for (size_t i = 0; i < n; i++)
-		time_mean += times[i];
+		time_mean += (double) (frame_index ? (size_t) frame_index[i] : i) * frame_seconds;
 	time_mean /= (double) n;
 	for (size_t i = 0; i < n; i++)
 	{
-		double		dx = times[i] - time_mean;
+		double		dx = (double) (frame_index ? (size_t) frame_index[i] : i) * frame_seconds - time_mean;
 
 		sxx += dx * dx;
 		sxy += dx * (values[i] - mean);
@@ -360,10 +442,13 @@ column_stats(double *values, const double *times, size_t n, StatSet set, float *
 		out[7] = (float) (m3 / pow(m2, 1.5));
 		out[8] = (float) (m4 / (m2 * m2) - 3.0);
 	}
-	/* Percentiles last: selection reorders the values. */
-	out[2] = (float) percentile(values, n, 0.10);
-	out[3] = (float) percentile(values, n, 0.50);
-	out[4] = (float) percentile(values, n, 0.90);
+	/* Percentiles last, on order keys that selection reorders. */
+	for (size_t i = 0; i < n; i++)
+		keys[i] = order_key(values[i]);
+	percentiles(keys, n, p);
+	out[2] = (float) p[0];
+	out[3] = (float) p[1];
+	out[4] = (float) p[2];
 }
 
 /* The stored frame columns: the full matrix, or the matrix without log-mel. */
@@ -380,27 +465,32 @@ work_at(const WorkMatrix *m, size_t t, int column)
 	return m->base + t * m->stride + (size_t) (column - m->skipped);
 }
 
+/* Regression deltas of columns from.. into to.., a row at a time (count <= MAX_BANDS). */
 static void
 compute_deltas(const WorkMatrix *m, size_t T, int from, int to, int count, int width)
 {
 	double		denominator = 0.0;
+	double		acc[MAX_DELTA_COLUMNS];
 
 	for (int k = 1; k <= width; k++)
 		denominator += 2.0 * k * k;
 	for (size_t t = 0; t < T; t++)
+	{
+		float	   *out = work_at(m, t, to);
+
 		for (int c = 0; c < count; c++)
+			acc[c] = 0.0;
+		for (int k = 1; k <= width; k++)
 		{
-			double		acc = 0.0;
+			const float *ahead = work_at(m, t + (size_t) k < T ? t + (size_t) k : T - 1, from);
+			const float *behind = work_at(m, t >= (size_t) k ? t - (size_t) k : 0, from);
 
-			for (int k = 1; k <= width; k++)
-			{
-				size_t		ahead = t + (size_t) k < T ? t + (size_t) k : T - 1;
-				size_t		behind = t >= (size_t) k ? t - (size_t) k : 0;
-
-				acc += k * ((double) *work_at(m, ahead, from + c) - *work_at(m, behind, from + c));
-			}
-			*work_at(m, t, to + c) = (float) (acc / denominator);
+			for (int c = 0; c < count; c++)
+				acc[c] += k * ((double) ahead[c] - behind[c]);
 		}
+		for (int c = 0; c < count; c++)
+			out[c] = (float) (acc[c] / denominator);
+	}
 }
 
 void
@@ -411,18 +501,103 @@ ser_feature_set_free(SerFeatureSet *set)
 	memset(set, 0, sizeof(*set));
 }
 
+/* Everything ser_extract_features allocates for itself, released on every path. */
+typedef struct ExtractWork
+{
+	SerPitchTrack track;
+	float	   *own_matrix;		/* the work matrix when frames are not kept */
+	float	   *spectral_scratch;
+	double	   *mel_sums;		/* per band: sum, sum of squares */
+	float	   *values;			/* one column's selected values */
+	uint32_t   *keys;			/* and their order keys */
+	int32_t    *voiced_frames;	/* indices of voiced frames */
+	int32_t    *voiced_pairs;	/* indices t of voiced frames whose predecessor is voiced */
+} ExtractWork;
+
+static void
+extract_work_free(ExtractWork *w)
+{
+	ser_pitch_track_free(&w->track);
+	ser_free(w->own_matrix);
+	ser_free(w->spectral_scratch);
+	ser_free(w->mel_sums);
+	ser_free(w->values);
+	ser_free(w->keys);
+	ser_free(w->voiced_frames);
+	ser_free(w->voiced_pairs);
+	memset(w, 0, sizeof(*w));
+}
+
 static SerStatus
-fail_cleanup(SerStatus status, SerFeatureSet *out, float *work, double *scratch,
-			 SerPitchTrack *track, double *mel_sums)
+fail_cleanup(SerStatus status, SerFeatureSet *out, ExtractWork *w)
 {
 	ser_feature_set_free(out);
-	if (work != NULL)
-		ser_free(work);
-	ser_free(scratch);
-	ser_free(mel_sums);
-	if (track != NULL)
-		ser_pitch_track_free(track);
+	extract_work_free(w);
 	return status;
+}
+
+/* The utterance vector from the work matrix m (see features.h). */
+static void
+utterance_stats(const SerFeatureParams *p, const FrameLayout *l, const WorkMatrix *m, size_t T,
+				size_t n, ExtractWork *w, float *v)
+{
+	StatGroup	g[MAX_GROUPS];
+	int			n_groups = stat_groups(p, g);
+	double		frame_seconds = (double) p->hop_length / p->sample_rate;
+	int			at = 0;
+	size_t		n_voiced = 0,
+				n_pairs = 0,
+				segments = 0;
+
+	for (size_t t = 0; t < T; t++)
+		if (*work_at(m, t, l->voiced) > 0.0f)
+		{
+			w->voiced_frames[n_voiced++] = (int32_t) t;
+			if (t > 0 && *work_at(m, t - 1, l->voiced) > 0.0f)
+				w->voiced_pairs[n_pairs++] = (int32_t) t;
+			else
+				segments++;
+		}
+	for (int k = 0; k < n_groups; k++)
+	{
+		int			per = stats_per_column(g[k].stats);
+		const int32_t *frame_index = NULL;
+		size_t		count = T;
+
+		if (g[k].selection == VOICED_FRAMES)
+		{
+			frame_index = w->voiced_frames;
+			count = n_voiced;
+		}
+		else if (g[k].selection == VOICED_PAIRS)
+		{
+			frame_index = w->voiced_pairs;
+			count = n_pairs;
+		}
+		for (int c = 0; c < g[k].count; c++)
+		{
+			int			column = g[k].column + c;
+
+			if (column >= l->log_mel && column < l->log_mel + p->n_mels)
+			{
+				/* log-mel bands, summarised during the frame loop whether or not frames are kept */
+				double		mean = T ? w->mel_sums[2 * c] / T : 0.0;
+				double		var = T ? w->mel_sums[2 * c + 1] / T - mean * mean : 0.0;
+
+				v[at] = (float) mean;
+				v[at + 1] = (float) sqrt(var > 0.0 ? var : 0.0);
+				at += per;
+				continue;
+			}
+			for (size_t i = 0; i < count; i++)
+				w->values[i] = *work_at(m, frame_index ? (size_t) frame_index[i] : i, column);
+			column_stats(w->values, frame_index, count, frame_seconds, g[k].stats, w->keys, v + at);
+			at += per;
+		}
+	}
+	v[at++] = T ? (float) ((double) n_voiced / T) : 0.0f;
+	v[at++] = n ? (float) (segments / ((double) n / p->sample_rate)) : 0.0f;
+	v[at++] = segments ? (float) ((double) n_voiced / segments * frame_seconds) : 0.0f;
 }
 
 SerStatus
@@ -430,19 +605,16 @@ ser_extract_features(const SerFeatureParams *p, const float *pcm, size_t n, int 
 					 SerFeatureSet *out, SerError *err)
 {
 	const SerSpectralTables *tables;
-	SerPitchTrack track;
+	ExtractWork w;
 	FrameLayout l;
 	WorkMatrix	m;
 	SerStatus	status;
 	size_t		T;
-	float	   *own_work = NULL;	/* the work matrix when frames are not kept */
-	double	   *scratch = NULL;		/* spectral scratch, then values and times for statistics */
-	double	   *mel_sums = NULL;	/* per band: sum, sum of squares */
-	size_t		scratch_doubles;
+	size_t		rows;
 	float	   *mel_row;
 
 	memset(out, 0, sizeof(*out));
-	memset(&track, 0, sizeof(track));
+	memset(&w, 0, sizeof(w));
 	if ((what & (SER_FEATURES_FRAMES | SER_FEATURES_UTTERANCE)) == 0)
 		return ser_error(err, SER_EINVAL, "nothing to extract");
 	if ((status = ser_feature_params_validate(p, err)) != SER_OK)
@@ -458,38 +630,36 @@ ser_extract_features(const SerFeatureParams *p, const float *pcm, size_t n, int 
 
 	frame_layout(p, &l);
 	T = ser_feature_frame_count(p, n);
+	rows = T > 0 ? T : 1;
 	out->n_frames = T;
 	out->n_frame_features = l.count;
 	out->n_utterance = ser_utterance_feature_count(p);
 
 	/* Pitch first: its track is small and lets the frame loop fill every column in one pass. */
-	if ((status = ser_pitch_track(p, pcm, n, &track, err)) != SER_OK)
-		return fail_cleanup(status, out, NULL, NULL, NULL, NULL);
+	if ((status = ser_pitch_track(p, pcm, n, &w.track, err)) != SER_OK)
+		return fail_cleanup(status, out, &w);
 
 	if (what & SER_FEATURES_FRAMES)
 	{
-		out->frames = ser_malloc_array(T > 0 ? T : 1, (size_t) l.count * sizeof(float));
+		out->frames = ser_malloc_array(rows, (size_t) l.count * sizeof(float));
 		m.base = out->frames;
 		m.stride = (size_t) l.count;
 		m.skipped = 0;
 	}
 	else
 	{
-		own_work = ser_malloc_array(T > 0 ? T : 1, (size_t) (l.count - l.mfcc) * sizeof(float));
-		m.base = own_work;
+		w.own_matrix = ser_malloc_array(rows, (size_t) (l.count - l.mfcc) * sizeof(float));
+		m.base = w.own_matrix;
 		m.stride = (size_t) (l.count - l.mfcc);
 		m.skipped = l.mfcc;
 	}
-	scratch_doubles = 2 * (T > 0 ? T : 1);
-	if (scratch_doubles * sizeof(double) < ser_spectral_scratch_size(tables) * sizeof(float)
-		+ (size_t) p->n_mels * sizeof(float))
-		scratch_doubles = (ser_spectral_scratch_size(tables) + (size_t) p->n_mels) / 2 + 1;
-	scratch = ser_malloc_array(scratch_doubles, sizeof(double));
-	mel_sums = ser_calloc(2 * (size_t) p->n_mels, sizeof(double));
-	if (m.base == NULL || scratch == NULL || mel_sums == NULL)
+	w.spectral_scratch = ser_malloc_array(ser_spectral_scratch_size(tables) + (size_t) p->n_mels,
+										  sizeof(float));
+	w.mel_sums = ser_calloc(2 * (size_t) p->n_mels, sizeof(double));
+	if (m.base == NULL || w.spectral_scratch == NULL || w.mel_sums == NULL)
 		return fail_cleanup(ser_error(err, SER_ENOMEM, "out of memory for %zu feature frames", T),
-							out, own_work, scratch, &track, mel_sums);
-	mel_row = (float *) scratch + ser_spectral_scratch_size(tables);
+							out, &w);
+	mel_row = w.spectral_scratch + ser_spectral_scratch_size(tables);
 
 	for (size_t t = 0; t < T; t++)
 	{
@@ -497,8 +667,7 @@ ser_extract_features(const SerFeatureParams *p, const float *pcm, size_t n, int 
 		float	   *log_mel = m.skipped ? mel_row : work_at(&m, t, l.log_mel);
 
 		if (t % FRAME_INTERRUPT_EVERY == 0 && ser_interrupted())
-			return fail_cleanup(ser_error(err, SER_ECANCELED, "canceling feature extraction"),
-								out, own_work, scratch, &track, mel_sums);
+			return fail_cleanup(ser_error(err, SER_ECANCELED, "canceling feature extraction"), out, &w);
 		so.log_mel = log_mel;
 		so.mfcc = work_at(&m, t, l.mfcc);
 		so.chroma = work_at(&m, t, l.chroma);
@@ -509,19 +678,18 @@ ser_extract_features(const SerFeatureParams *p, const float *pcm, size_t n, int 
 		so.flatness = work_at(&m, t, l.flatness);
 		so.zcr = work_at(&m, t, l.zcr);
 		so.rms = work_at(&m, t, l.rms);
-		ser_spectral_frame(tables, pcm, n, t, (float *) scratch, &so);
+		ser_spectral_frame(tables, pcm, n, t, w.spectral_scratch, &so);
 		for (int b = 0; b < p->n_mels; b++)
 		{
-			mel_sums[2 * b] += log_mel[b];
-			mel_sums[2 * b + 1] += (double) log_mel[b] * log_mel[b];
+			w.mel_sums[2 * b] += log_mel[b];
+			w.mel_sums[2 * b + 1] += (double) log_mel[b] * log_mel[b];
 		}
-		*work_at(&m, t, l.f0) = track.f0[t];
-		*work_at(&m, t, l.voiced) = track.voiced[t];
-		*work_at(&m, t, l.hnr) = track.hnr[t];
-		*work_at(&m, t, l.jitter) = track.jitter[t];
-		*work_at(&m, t, l.shimmer) = track.shimmer[t];
+		*work_at(&m, t, l.f0) = w.track.f0[t];
+		*work_at(&m, t, l.voiced) = w.track.voiced[t];
+		*work_at(&m, t, l.hnr) = w.track.hnr[t];
+		*work_at(&m, t, l.jitter) = w.track.jitter[t];
+		*work_at(&m, t, l.shimmer) = w.track.shimmer[t];
 	}
-	ser_pitch_track_free(&track);
 	if (T > 0)
 	{
 		compute_deltas(&m, T, l.mfcc, l.delta, p->n_mfcc, p->delta_width);
@@ -530,78 +698,18 @@ ser_extract_features(const SerFeatureParams *p, const float *pcm, size_t n, int 
 
 	if (what & SER_FEATURES_UTTERANCE)
 	{
-		StatGroup	g[MAX_GROUPS];
-		int			n_groups = stat_groups(p, g);
-		double	   *values = scratch;
-		double	   *times = scratch + (T > 0 ? T : 1);
-		double		frame_seconds = (double) p->hop_length / p->sample_rate;
-		float	   *v;
-		int			at = 0;
-		size_t		voiced = 0,
-					segments = 0;
-
 		out->utterance = ser_malloc_array((size_t) out->n_utterance, sizeof(float));
-		if (out->utterance == NULL)
+		w.values = ser_malloc_array(rows, sizeof(float));
+		w.keys = ser_malloc_array(rows, sizeof(uint32_t));
+		w.voiced_frames = ser_malloc_array(rows, sizeof(int32_t));
+		w.voiced_pairs = ser_malloc_array(rows, sizeof(int32_t));
+		if (out->utterance == NULL || w.values == NULL || w.keys == NULL || w.voiced_frames == NULL
+			|| w.voiced_pairs == NULL)
 			return fail_cleanup(ser_error(err, SER_ENOMEM, "out of memory for the utterance vector"),
-								out, own_work, scratch, NULL, mel_sums);
-		v = out->utterance;
-		for (int k = 0; k < n_groups; k++)
-		{
-			int			per = stats_per_column(g[k].stats);
-
-			for (int c = 0; c < g[k].count; c++)
-			{
-				int			column = g[k].column + c;
-				size_t		count = 0;
-
-				if (column < m.skipped)
-				{
-					/* log-mel bands, summarised during the frame loop */
-					double		mean = T ? mel_sums[2 * c] / T : 0.0;
-					double		var = T ? mel_sums[2 * c + 1] / T - mean * mean : 0.0;
-
-					v[at] = (float) mean;
-					v[at + 1] = (float) sqrt(var > 0.0 ? var : 0.0);
-					at += per;
-					continue;
-				}
-				for (size_t t = 0; t < T; t++)
-				{
-					int			keep;
-
-					if (g[k].selection == ALL_FRAMES)
-						keep = 1;
-					else if (g[k].selection == VOICED_FRAMES)
-						keep = *work_at(&m, t, l.voiced) > 0.0f;
-					else
-						keep = t > 0 && *work_at(&m, t, l.voiced) > 0.0f
-							&& *work_at(&m, t - 1, l.voiced) > 0.0f;
-					if (keep)
-					{
-						values[count] = *work_at(&m, t, column);
-						times[count] = (double) t * frame_seconds;
-						count++;
-					}
-				}
-				column_stats(values, times, count, g[k].stats, v + at);
-				at += per;
-			}
-		}
-		for (size_t t = 0; t < T; t++)
-			if (*work_at(&m, t, l.voiced) > 0.0f)
-			{
-				voiced++;
-				if (t == 0 || *work_at(&m, t - 1, l.voiced) == 0.0f)
-					segments++;
-			}
-		v[at++] = T ? (float) ((double) voiced / T) : 0.0f;
-		v[at++] = n ? (float) (segments / ((double) n / p->sample_rate)) : 0.0f;
-		v[at++] = segments ? (float) ((double) voiced / segments * frame_seconds) : 0.0f;
+								out, &w);
+		utterance_stats(p, &l, &m, T, n, &w, out->utterance);
 	}
-
-	ser_free(own_work);
-	ser_free(scratch);
-	ser_free(mel_sums);
+	extract_work_free(&w);
 	return SER_OK;
 }
 

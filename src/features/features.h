@@ -34,12 +34,15 @@
  * frames a second).  When only the utterance vector is asked for, the
  * log-mel columns are summarised on the fly and not stored.  Measured peak of
  * the core's allocations for 600 s at 16 kHz (test_features.c), on top of
- * the 36.6 MB of PCM: 22.9 MB for the utterance vector, 37.5 MB for the
+ * the 36.6 MB of PCM: 22.9 MB for the utterance vector, 36.6 MB for the
  * frame matrix.  The results do not depend on what is asked for.
  *
- * Cost (bench_features.c): one 512-point FFT per frame for the spectral
- * features and one 1536-point FFT pair per frame for YIN; nothing is
- * planned or built twice in a process (fft.h, spectral.h).
+ * Cost (bench_features.c): one 512-point real FFT per frame for the
+ * spectral features, and for YIN three 480-point ones per frame louder than
+ * voicing_min_rms (pitch.c); nothing is planned or built twice in a process
+ * (fft.h, spectral.h).  Loops the compiler does not vectorise use four-float
+ * vectors (vec.h); no -ffast-math: results are bit-identical from call to
+ * call and NaN checks work.
  */
 #ifndef SER_FEATURES_FEATURES_H
 #define SER_FEATURES_FEATURES_H

@@ -1,16 +1,44 @@
 /*
  * pitch.c — YIN by FFT autocorrelation, voicing and frame-level voice
- * quality.  See pitch.h for the definitions; this file is about computing them fast.
+ * quality.  See pitch.h for the definitions; this file is about computing
+ * them fast.
+ *
+ * YIN needs, for every frame, the autocorrelation r(tau) of its L samples
+ * (zeros past the frame's end) at the lags tau = 0..P.  One FFT pair of
+ * size >= L + P per frame gives it (the direct method), but consecutive
+ * frames share all but a hop of their samples, and the block method below
+ * shares that work.
+ *
+ * Block method.  Cut the signal into blocks of one hop (H samples) starting
+ * at the first frame's start, so frame t is blocks t..t+nb-1 (nb = L / H)
+ * followed by Q_t, the first q = L - nb H samples of block t+nb.  Every pair
+ * of samples (i, i') of the frame with 0 <= i' - i <= P is counted once by
+ * the sample i: a block j far enough from the frame's end pairs with its
+ * segment, blocks j..j+D (D = ceil(P / H)); each of the last D blocks pairs
+ * with the rest of the frame; Q pairs with itself.  In the frequency domain,
+ * with A the spectra of the pieces placed at their own positions modulo N,
+ *     R_t = sum_{j=t}^{t+nb-1-D} conj(A_j) (A_j + ... + A_{j+D})
+ *         + sum_{m=1}^{D} conj(A_{t+nb-m}) (A_{t+nb-m} + ... + A_{t+nb-1} + A_Q)
+ *         + conj(A_Q) A_Q,
+ * and the inverse transform of R_t holds r(tau) at index tau.  The terms
+ * also count pairs with i' < i (lags down to -(H-1)) and lags above P (up
+ * to (D+1) H - 1); with N >= max((D+1) H, P + H) none of them lands on an
+ * index 0..P, so r(0..P) is exact up to round-off.  The products of the
+ * first kind depend on blocks only and are made once per block, so a frame
+ * costs the transform of one new block, of Q, one inverse transform and a
+ * few products of spectra of size N (480 with the defaults, against two
+ * transforms of 1536 per frame for the direct method).  Frames quieter
+ * than voicing_min_rms skip all of it.  The method is used when it is the
+ * cheaper of the two for the parameters (frames overlapping by at least
+ * two hops, not too many hops per frame).
  */
 #include "features/pitch.h"
 #include "features/fft.h"
+#include "features/vec.h"
 
 #include <float.h>
 #include <math.h>
 #include <string.h>
-
-/* Four floats operated on together (GCC/Clang vector extension), as in spectral.c. */
-typedef float SerVec4 __attribute__((vector_size(16)));
 
 /* How often the frame loop polls for cancellation. */
 #define PITCH_INTERRUPT_EVERY 256
@@ -18,31 +46,67 @@ typedef float SerVec4 __attribute__((vector_size(16)));
 typedef struct YinWork
 {
 	int			frame_length;	/* L */
+	int			hop;			/* H */
 	int			min_period;
 	int			max_period;		/* P */
-	int			fft_size;		/* N >= L + P: circular = linear correlation for lags <= P */
+	int64_t		first_start;	/* first sample of frame 0 (negative: zero padding) */
+	int			fft_size;		/* N */
+	int			n_bins;			/* N/2 + 1 */
+	bool		use_blocks;		/* the block method, else one transform pair per frame */
+	int			n_blocks;		/* nb = L / H */
+	int			remainder;		/* q = L - nb H */
+	int			reach;			/* D = ceil(P / H) */
 	SerRealFft *fft;
-	double	   *energy_cum;		/* P+1: energy_cum[k] = sum of x[i]^2 for i < k */
-	float	   *frame_tail;		/* the frame's last P samples (the FFT overwrites the frame) */
+	double	   *cum;			/* P+1: cum[k] = sum of x[i]^2 for i < k */
+	double	   *diff;			/* P+1: the difference function d */
+	double	   *norm;			/* P+1: its normaliser, mean of d(1..tau) + FLT_MIN */
 	double	   *inverse_tau;	/* P+1: 1/tau, so the normalisation needs one division, not two */
-	double	   *diff;			/* P+1 */
-	double	   *cmnd;			/* P+1 */
+	float	   *padded;			/* L: a frame running past the signal's ends, with its zeros */
+	float	   *acc_re;			/* n_bins each: R_t, the running tail segment, A_Q */
+	float	   *acc_im;
+	float	   *seg_re;
+	float	   *seg_im;
+	float	   *q_re;
+	float	   *q_im;
+	/* the blocks of the current frame, block j in slot j % n_blocks */
+	int64_t    *slot_block;		/* the block a slot holds, -1 for none */
+	bool	   *slot_spectrum;	/* its spectrum A_j is computed */
+	bool	   *slot_product;	/* its product with its segment is computed */
+	double	   *slot_energy;	/* sum of its squared samples */
+	float	   *block_re;		/* n_blocks x n_bins each */
+	float	   *block_im;
+	float	   *product_re;
+	float	   *product_im;
 } YinWork;
 
 static void
 yin_work_free(YinWork *w)
 {
-	ser_free(w->energy_cum);
-	ser_free(w->frame_tail);
-	ser_free(w->inverse_tau);
+	ser_free(w->cum);
 	ser_free(w->diff);
-	ser_free(w->cmnd);
+	ser_free(w->norm);
+	ser_free(w->inverse_tau);
+	ser_free(w->padded);
+	ser_free(w->acc_re);
+	ser_free(w->acc_im);
+	ser_free(w->seg_re);
+	ser_free(w->seg_im);
+	ser_free(w->q_re);
+	ser_free(w->q_im);
+	ser_free(w->slot_block);
+	ser_free(w->slot_spectrum);
+	ser_free(w->slot_product);
+	ser_free(w->slot_energy);
+	ser_free(w->block_re);
+	ser_free(w->block_im);
+	ser_free(w->product_re);
+	ser_free(w->product_im);
 	memset(w, 0, sizeof(*w));
 }
 
 /*
- * Smallest N >= n of the form 2^a or 3 * 2^a: FFTW's fastest real
- * transforms on this kind of machine (measured: 1536 beats 1350 and 1440).
+ * Smallest N >= n of the form 2^a or 3 * 2^a: FFTW's fastest transforms on
+ * this kind of machine (measured: 1536 beats 1350 and 1440).
  */
 static int
 fast_fft_size(int n)
@@ -56,29 +120,112 @@ fast_fft_size(int n)
 	return pow2;
 }
 
+/*
+ * Smallest even N >= n with no prime factor above 5 (the half-size complex
+ * transform's sizes FFTW has fast codelets for: 480 for the defaults, whose
+ * 240-point transform takes as long as a 256-point one).
+ */
+static int
+smooth_fft_size(int n)
+{
+	for (int size = n + (n & 1);; size += 2)
+	{
+		int			rest = size;
+
+		while (rest % 2 == 0)
+			rest /= 2;
+		while (rest % 3 == 0)
+			rest /= 3;
+		while (rest % 5 == 0)
+			rest /= 5;
+		if (rest == 1)
+			return size;
+	}
+}
+
 static SerStatus
 yin_work_init(const SerFeatureParams *p, YinWork *w, SerError *err)
 {
 	SerStatus	status;
+	int			L = p->pitch_frame_length;
+	int			H = p->hop_length;
+	size_t		slots,
+				bins;
+	bool		failed;
 
 	memset(w, 0, sizeof(*w));
-	w->frame_length = p->pitch_frame_length;
+	w->frame_length = L;
+	w->hop = H;
 	w->min_period = (int) floor(p->sample_rate / p->pitch_fmax);
 	w->max_period = (int) ceil(p->sample_rate / p->pitch_fmin);
-	if (w->max_period > w->frame_length - 1)
-		w->max_period = w->frame_length - 1;
-	w->fft_size = fast_fft_size(w->frame_length + w->max_period);
+	if (w->max_period > L - 1)
+		w->max_period = L - 1;
+	/* Frame t is centred on t*H (plus n_fft/2 when not centring), like the spectral frames. */
+	w->first_start = (p->center ? 0 : p->n_fft / 2) - L / 2;
 
-	w->energy_cum = ser_malloc_array((size_t) w->max_period + 1, sizeof(double));
-	w->frame_tail = ser_malloc_array((size_t) w->max_period, sizeof(float));
-	w->inverse_tau = ser_malloc_array((size_t) w->max_period + 1, sizeof(double));
+	w->n_blocks = L / H;
+	w->remainder = L - w->n_blocks * H;
+	w->reach = (w->max_period + H - 1) / H;
+	w->fft_size = fast_fft_size(L + w->max_period);
+	if (w->n_blocks >= 2 && w->n_blocks <= 64)
+	{
+		int			block_size = smooth_fft_size((w->reach + 1) * H > w->max_period + H
+												 ? (w->reach + 1) * H : w->max_period + H);
+		/* transforms per frame times their size, plus the products of spectra */
+		double		block_cost = (2.0 + (w->remainder > 0)) * block_size * log2(block_size)
+			+ 2.0 * (w->n_blocks + 2 * w->reach) * block_size;
+		double		direct_cost = 2.0 * w->fft_size * log2(w->fft_size);
+
+		if (block_cost < direct_cost)
+		{
+			w->use_blocks = true;
+			w->fft_size = block_size;
+		}
+	}
+	w->n_bins = w->fft_size / 2 + 1;
+
+	bins = (size_t) w->n_bins;
+	slots = w->use_blocks ? (size_t) w->n_blocks : 0;
+	w->cum = ser_malloc_array((size_t) w->max_period + 1, sizeof(double));
 	w->diff = ser_malloc_array((size_t) w->max_period + 1, sizeof(double));
-	w->cmnd = ser_malloc_array((size_t) w->max_period + 1, sizeof(double));
-	if (!w->energy_cum || !w->frame_tail || !w->inverse_tau || !w->diff || !w->cmnd)
+	w->norm = ser_malloc_array((size_t) w->max_period + 1, sizeof(double));
+	w->inverse_tau = ser_malloc_array((size_t) w->max_period + 1, sizeof(double));
+	w->padded = ser_malloc_array((size_t) L, sizeof(float));
+	failed = !w->cum || !w->diff || !w->norm || !w->inverse_tau || !w->padded;
+	if (w->use_blocks)
+	{
+		w->acc_re = ser_malloc_array(bins, sizeof(float));
+		w->acc_im = ser_malloc_array(bins, sizeof(float));
+		w->seg_re = ser_malloc_array(bins, sizeof(float));
+		w->seg_im = ser_malloc_array(bins, sizeof(float));
+		w->q_re = ser_malloc_array(bins, sizeof(float));
+		w->q_im = ser_malloc_array(bins, sizeof(float));
+		w->slot_block = ser_malloc_array(slots, sizeof(int64_t));
+		w->slot_spectrum = ser_malloc_array(slots, sizeof(bool));
+		w->slot_product = ser_malloc_array(slots, sizeof(bool));
+		w->slot_energy = ser_malloc_array(slots, sizeof(double));
+		w->block_re = ser_malloc_array(slots * bins, sizeof(float));
+		w->block_im = ser_malloc_array(slots * bins, sizeof(float));
+		w->product_re = ser_malloc_array(slots * bins, sizeof(float));
+		w->product_im = ser_malloc_array(slots * bins, sizeof(float));
+		failed = failed || !w->acc_re || !w->acc_im || !w->seg_re || !w->seg_im || !w->q_re
+			|| !w->q_im || !w->slot_block || !w->slot_spectrum || !w->slot_product
+			|| !w->slot_energy || !w->block_re || !w->block_im || !w->product_re || !w->product_im;
+	}
+	else
+	{
+		/* the direct method's power spectrum, as (re, im = 0) */
+		w->acc_re = ser_malloc_array(bins, sizeof(float));
+		w->acc_im = ser_calloc(bins, sizeof(float));
+		failed = failed || !w->acc_re || !w->acc_im;
+	}
+	if (failed)
 	{
 		yin_work_free(w);
 		return ser_error(err, SER_ENOMEM, "out of memory for pitch analysis");
 	}
+	for (size_t s = 0; s < slots; s++)
+		w->slot_block[s] = -1;
 	w->inverse_tau[0] = 0.0;
 	for (int tau = 1; tau <= w->max_period; tau++)
 		w->inverse_tau[tau] = 1.0 / tau;
@@ -100,6 +247,23 @@ copy_padded(const float *pcm, size_t n, int64_t start, size_t len, float *dst)
 	}
 }
 
+/* Samples [start, start+len) of the signal: in place, or copied with zeros into buf. */
+static const float *
+samples_at(const float *pcm, size_t n, int64_t start, int len, float *buf)
+{
+	if (start >= 0 && start + len <= (int64_t) n)
+		return pcm + start;
+	copy_padded(pcm, n, start, (size_t) len, buf);
+	return buf;
+}
+
+/* Sum of x[i]^2, i < len. */
+static inline double
+energy_of(const float *x, int len)
+{
+	return ser_sum_squares(x, len);
+}
+
 typedef struct YinResult
 {
 	double		f0;				/* YIN estimate, Hz */
@@ -108,151 +272,174 @@ typedef struct YinResult
 	int			interior;		/* the chosen lag is not an end of the search range */
 } YinResult;
 
+/* d'(tau) = d(tau) / normaliser, as librosa divides. */
+static inline double
+cmnd_at(const YinWork *w, int tau)
+{
+	return w->diff[tau] / w->norm[tau];
+}
+
+/* librosa.util.localmin's test at candidate v (lag lo + v) of count, edges as librosa. */
+static bool
+is_trough(const YinWork *w, int v, int count)
+{
+	int			tau = w->min_period + v;
+	double		here = cmnd_at(w, tau);
+
+	if (v == 0)
+		return count > 1 && here < cmnd_at(w, tau + 1);
+	return here < cmnd_at(w, tau - 1) && (v == count - 1 || here <= cmnd_at(w, tau + 1));
+}
+
 /*
- * YIN of the frame starting at frame_start: autocorrelation by FFT, the
- * difference function, its cumulative-mean normalisation and the period
- * choice, all as librosa 0.11 does them.
+ * Whether d / norm may be below the threshold or below lowest: d < bound *
+ * norm (norm > 0) with a margin far above the round-off of either side, so
+ * that no candidate is missed; candidates are then decided with the
+ * division itself.  Bitwise, not short-circuit: no branches to mispredict.
+ */
+static inline int
+may_matter(double d, double norm, double threshold, double lowest)
+{
+	double		below_threshold = threshold * norm;
+	double		below_lowest = lowest * norm;
+
+	return (norm <= 0.0)
+		| (d < below_threshold + fabs(below_threshold) * 1e-9)
+		| (d < below_lowest + fabs(below_lowest) * 1e-9);
+}
+
+/*
+ * YIN on frame x (L samples, energy its sum of squares) given its
+ * autocorrelation acf[tau] * scale for tau = 0..P: the difference function,
+ * its cumulative-mean normalisation and the period choice, all as librosa
+ * 0.11 does them.
  */
 static void
-yin_frame(const SerFeatureParams *p, YinWork *w, const float *pcm, size_t n, int64_t frame_start,
-		  YinResult *res)
+yin_choose(const SerFeatureParams *p, YinWork *w, const float *x, const float *acf, double scale,
+		   double energy, YinResult *res)
 {
 	int			L = w->frame_length;
 	int			P = w->max_period;
 	int			lo = w->min_period;
 	int			count = P - lo + 1;
-	int			n_bins = w->fft_size / 2 + 1;
-	float	   *real = w->fft->real;
-	float	   *spec = w->fft->complex;
-	double	   *c = w->cmnd + lo;	/* c[u] is d'(lo + u) */
-	double		scale = 1.0 / w->fft_size;
-	double		r0;
-	double		running = 0.0;
+	double	   *restrict cum = w->cum;
+	double	   *restrict diff = w->diff;
+	double	   *restrict norm = w->norm;
+	const double *restrict inverse_tau = w->inverse_tau;
+	double		threshold = p->pitch_threshold;
+	double		r0 = acf[0] * scale;
+	double		lowest;
+	int			lowest_at = 0;
 	int			best = -1;
 	double		shift = 0.0;
 	double		period;
-	double		energy;
-	int			tail_start;
+	int			i;
 
-	if (frame_start >= 0 && frame_start + L <= (int64_t) n)
-		memcpy(real, pcm + frame_start, (size_t) L * sizeof(float));
-	else
-		copy_padded(pcm, n, frame_start, (size_t) L, real);
-	/* Only the energies of the first P samples enter d(tau). */
+	/*
+	 * cum[k] for k <= P, four samples at a time: the running sum takes one
+	 * addition per group, the sums within a group do not wait for it.
+	 */
 	{
-		/* locals, not w->..., so the compiler keeps the running sum in a register */
-		double	   *restrict cum = w->energy_cum;
-		const float *restrict x = real;
 		double		acc = 0.0;
 
 		cum[0] = 0.0;
-		for (int i = 0; i < P; i++)
+		for (i = 0; i + 4 <= P; i += 4)
+		{
+			double		a = (double) x[i] * x[i];
+			double		ab = a + (double) x[i + 1] * x[i + 1];
+			double		abc = ab + (double) x[i + 2] * x[i + 2];
+			double		abcd = abc + (double) x[i + 3] * x[i + 3];
+
+			cum[i + 1] = acc + a;
+			cum[i + 2] = acc + ab;
+			cum[i + 3] = acc + abc;
+			acc += abcd;
+			cum[i + 4] = acc;
+		}
+		for (; i < P; i++)
 		{
 			acc += (double) x[i] * x[i];
 			cum[i + 1] = acc;
 		}
 	}
-	{
-		/* The frame's energy, four lanes at a time: too quiet a frame skips YIN. */
-		SerVec4		lanes = {0, 0, 0, 0};
-		int			i;
-
-		for (i = 0; i + 4 <= L; i += 4)
-		{
-			SerVec4		v;
-
-			memcpy(&v, real + i, sizeof(v));
-			lanes += v * v;
-		}
-		energy = ((double) lanes[0] + lanes[1]) + ((double) lanes[2] + lanes[3]);
-		for (; i < L; i++)
-			energy += (double) real[i] * real[i];
-	}
-	res->frame_rms = sqrt(energy / L);
-	if (res->frame_rms < p->voicing_min_rms || energy <= 0.0)
-	{
-		/* unvoiced whatever YIN would say: save its two transforms */
-		res->f0 = 0.0;
-		res->interior = 0;
-		res->autocorr = 0.0;
-		return;
-	}
-	tail_start = L - P;
-	memcpy(w->frame_tail, real + tail_start, (size_t) P * sizeof(float));
-	memset(real + L, 0, (size_t) (w->fft_size - L) * sizeof(float));
-
-	/* Autocorrelation = inverse transform of the power spectrum (Wiener-Khinchin). */
-	ser_real_fft_forward(w->fft);
-	for (int k = 0; k < n_bins; k++)
-	{
-		float		re = spec[2 * k],
-					im = spec[2 * k + 1];
-
-		spec[2 * k] = re * re + im * im;
-		spec[2 * k + 1] = 0.0f;
-	}
-	ser_real_fft_inverse(w->fft);
 
 	/*
-	 * d(tau) = 2 (r(0) - r(tau)) - sum_{i<tau} x_i^2: the squared difference
-	 * of the frame and its shift with zeros past the frame's end.
+	 * d(tau) = 2 (r(0) - r(tau)) - sum_{i<tau} x_i^2, the squared difference
+	 * of the frame and its shift with zeros past the frame's end, and the
+	 * normaliser mean(d(1..tau)) + FLT_MIN, its running sum four lags at a
+	 * time as above.
 	 */
-	r0 = real[0] * scale;
+	diff[0] = 0.0;
+	for (int tau = 1; tau <= P; tau++)
+		diff[tau] = 2.0 * (r0 - acf[tau] * scale) - cum[tau];
 	{
-		double	   *restrict diff = w->diff;
-		double	   *restrict cmnd = w->cmnd;
-		const double *restrict cum = w->energy_cum;
-		const float *restrict acf = real;
+		double		running = 0.0;
+		int			tau;
 
-		diff[0] = 0.0;
-		for (int tau = 1; tau <= P; tau++)
+		for (tau = 1; tau + 3 <= P; tau += 4)
 		{
-			double		d = 2.0 * (r0 - acf[tau] * scale) - cum[tau];
+			double		a = diff[tau];
+			double		ab = a + diff[tau + 1];
+			double		abc = ab + diff[tau + 2];
+			double		abcd = abc + diff[tau + 3];
 
-			diff[tau] = d;
-			running += d;
-			if (tau >= lo)
-				cmnd[tau] = d / (running * w->inverse_tau[tau] + FLT_MIN);
+			norm[tau] = (running + a) * inverse_tau[tau] + FLT_MIN;
+			norm[tau + 1] = (running + ab) * inverse_tau[tau + 1] + FLT_MIN;
+			norm[tau + 2] = (running + abc) * inverse_tau[tau + 2] + FLT_MIN;
+			running += abcd;
+			norm[tau + 3] = running * inverse_tau[tau + 3] + FLT_MIN;
+		}
+		for (; tau <= P; tau++)
+		{
+			running += diff[tau];
+			norm[tau] = running * inverse_tau[tau] + FLT_MIN;
 		}
 	}
 
-	/* First local minimum below the threshold (librosa.util.localmin, edges as librosa). */
+	/*
+	 * The first local minimum of d' below the threshold (librosa.util.localmin),
+	 * else the global minimum.  Only candidates that may be below the
+	 * threshold or the lowest value so far are divided out.
+	 */
+	lowest = cmnd_at(w, lo);
+	for (int group = 0; group < count && best < 0; group += 8)
 	{
-		double		threshold = p->pitch_threshold;
-		double		lowest = c[0];
-		int			lowest_at = 0;
+		int			end = group + 8 < count ? group + 8 : count;
+		int			any = 0;
 
-		for (int u = 0; u < count; u++)
+		/* eight candidates at a time against the lowest value so far (it only falls) */
+		for (int v = group; v < end; v++)
+			any |= may_matter(diff[lo + v], norm[lo + v], threshold, lowest);
+		if (!any)
+			continue;
+		for (int v = group; v < end; v++)
 		{
-			double		here = c[u];
+			double		here;
 
+			if (!may_matter(diff[lo + v], norm[lo + v], threshold, lowest))
+				continue;
+			here = cmnd_at(w, lo + v);
 			if (here < lowest)
 			{
 				lowest = here;
-				lowest_at = u;
+				lowest_at = v;
 			}
-			if (here < threshold)
+			if (here < threshold && is_trough(w, v, count))
 			{
-				int			trough;
-
-				if (u == 0)
-					trough = count > 1 && here < c[1];
-				else
-					trough = here < c[u - 1] && (u == count - 1 || here <= c[u + 1]);
-				if (trough)
-				{
-					best = u;
-					break;
-				}
+				best = v;
+				break;
 			}
 		}
-		if (best < 0)
-			best = lowest_at;	/* the loop ran to the end: the global minimum */
 	}
+	if (best < 0)
+		best = lowest_at;		/* the loop ran to the end: the global minimum */
 	if (best > 0 && best < count - 1)
 	{
-		double		a = c[best + 1] + c[best - 1] - 2.0 * c[best];
-		double		b = (c[best + 1] - c[best - 1]) / 2.0;
+		double		before = cmnd_at(w, lo + best - 1),
+					here = cmnd_at(w, lo + best),
+					after = cmnd_at(w, lo + best + 1);
+		double		a = after + before - 2.0 * here;
+		double		b = (after - before) / 2.0;
 
 		if (fabs(b) < fabs(a))
 			shift = -b / a;
@@ -272,13 +459,213 @@ yin_frame(const SerFeatureParams *p, YinWork *w, const float *pcm, size_t n, int
 		if (lag > P)
 			lag = P;
 		/* energies of the overlapping parts x[0..L-lag) and x[lag..L) */
-		head = energy;
-		for (int i = L - lag; i < L; i++)
-			head -= (double) w->frame_tail[i - tail_start] * w->frame_tail[i - tail_start];
-		tail = energy - w->energy_cum[lag];
-		r = real[lag] * scale;
+		head = energy - energy_of(x + L - lag, lag);
+		tail = energy - cum[lag];
+		r = acf[lag] * scale;
 		res->autocorr = (head > 0.0 && tail > 0.0) ? r / sqrt(head * tail) : 0.0;
 	}
+}
+
+/* Too quiet a frame is unvoiced whatever YIN would say: it is not run. */
+static bool
+quiet_frame(const SerFeatureParams *p, const YinWork *w, double energy, YinResult *res)
+{
+	res->frame_rms = sqrt(energy / w->frame_length);
+	if (res->frame_rms >= p->voicing_min_rms && energy > 0.0)
+		return false;
+	res->f0 = 0.0;
+	res->interior = 0;
+	res->autocorr = 0.0;
+	return true;
+}
+
+/* The direct method: one transform pair of size >= L + P for the frame starting at start. */
+static void
+yin_frame_direct(const SerFeatureParams *p, YinWork *w, const float *pcm, size_t n, int64_t start,
+				 YinResult *res)
+{
+	int			L = w->frame_length;
+	const float *x = samples_at(pcm, n, start, L, w->padded);
+	double		energy = energy_of(x, L);
+	float	   *real = w->fft->real;
+
+	if (quiet_frame(p, w, energy, res))
+		return;
+	memcpy(real, x, (size_t) L * sizeof(float));
+	memset(real + L, 0, (size_t) (w->fft_size - L) * sizeof(float));
+	/* Autocorrelation = inverse transform of the power spectrum (Wiener-Khinchin). */
+	ser_real_fft_power(w->fft, w->acc_re);
+	ser_real_fft_inverse(w->fft, w->acc_re, w->acc_im);
+	yin_choose(p, w, x, real, 1.0 / w->fft_size, energy, res);
+}
+
+/* Block j's slot, claimed for it (and its energy computed) if it holds another block. */
+static int
+block_slot(YinWork *w, const float *pcm, size_t n, int64_t j)
+{
+	int			s = (int) (j % w->n_blocks);
+
+	if (w->slot_block[s] != j)
+	{
+		const float *x = samples_at(pcm, n, w->first_start + j * w->hop, w->hop, w->padded);
+
+		w->slot_block[s] = j;
+		w->slot_spectrum[s] = false;
+		w->slot_product[s] = false;
+		w->slot_energy[s] = energy_of(x, w->hop);
+	}
+	return s;
+}
+
+/*
+ * The spectrum of len samples from the signal's sample `start` (zeros
+ * outside it), placed at their position relative to the first frame's start,
+ * modulo N, into re, im.
+ */
+static void
+piece_spectrum(YinWork *w, const float *pcm, size_t n, int64_t start, int len, float *re, float *im)
+{
+	int			N = w->fft_size;
+	float	   *real = w->fft->real;
+	int			at = (int) ((start - w->first_start) % N);
+	int			first = len < N - at ? len : N - at;
+	const float *x;
+
+	if (start + len <= 0 || start >= (int64_t) n)
+	{
+		memset(re, 0, (size_t) w->n_bins * sizeof(float));
+		memset(im, 0, (size_t) w->n_bins * sizeof(float));
+		return;
+	}
+	x = samples_at(pcm, n, start, len, w->padded);
+	memset(real, 0, (size_t) N * sizeof(float));
+	memcpy(real + at, x, (size_t) first * sizeof(float));
+	memcpy(real, x + first, (size_t) (len - first) * sizeof(float));
+	ser_real_fft_forward(w->fft, re, im);
+}
+
+/* acc (+)= conj(a) * b over the bins. */
+static void
+add_conj_product(int bins, const float *restrict a_re, const float *restrict a_im,
+				 const float *restrict b_re, const float *restrict b_im,
+				 float *restrict acc_re, float *restrict acc_im, bool first)
+{
+	if (first)
+		for (int k = 0; k < bins; k++)
+		{
+			acc_re[k] = a_re[k] * b_re[k] + a_im[k] * b_im[k];
+			acc_im[k] = a_re[k] * b_im[k] - a_im[k] * b_re[k];
+		}
+	else
+		for (int k = 0; k < bins; k++)
+		{
+			acc_re[k] += a_re[k] * b_re[k] + a_im[k] * b_im[k];
+			acc_im[k] += a_re[k] * b_im[k] - a_im[k] * b_re[k];
+		}
+}
+
+/* dst (+)= src over the bins (complex, split). */
+static void
+add_spectrum(int bins, const float *restrict src_re, const float *restrict src_im,
+			 float *restrict dst_re, float *restrict dst_im, bool first)
+{
+	if (first)
+	{
+		memcpy(dst_re, src_re, (size_t) bins * sizeof(float));
+		memcpy(dst_im, src_im, (size_t) bins * sizeof(float));
+	}
+	else
+		for (int k = 0; k < bins; k++)
+		{
+			dst_re[k] += src_re[k];
+			dst_im[k] += src_im[k];
+		}
+}
+
+/* The block method (see the top of the file) for frame t. */
+static void
+yin_frame_blocks(const SerFeatureParams *p, YinWork *w, const float *pcm, size_t n, int64_t t,
+				 YinResult *res)
+{
+	int			L = w->frame_length;
+	int			H = w->hop;
+	int			nb = w->n_blocks;
+	int			q = w->remainder;
+	int			D = w->reach;
+	size_t		bins = (size_t) w->n_bins;
+	int64_t		start = w->first_start + t * H;
+	int			slot[64];
+	const float *block_re[64];
+	const float *block_im[64];
+	float	   *acc_re = w->acc_re;
+	float	   *acc_im = w->acc_im;
+	float	   *seg_re = w->seg_re;
+	float	   *seg_im = w->seg_im;
+	double		energy = 0.0;
+	const float *x;
+	bool		have_sum = false;
+
+	for (int b = 0; b < nb; b++)
+	{
+		slot[b] = block_slot(w, pcm, n, t + b);
+		energy += w->slot_energy[slot[b]];
+		block_re[b] = w->block_re + (size_t) slot[b] * bins;
+		block_im[b] = w->block_im + (size_t) slot[b] * bins;
+	}
+	if (q > 0)
+	{
+		x = samples_at(pcm, n, start + (int64_t) nb * H, q, w->padded);
+		energy += energy_of(x, q);
+	}
+	if (quiet_frame(p, w, energy, res))
+		return;
+
+	for (int b = 0; b < nb; b++)
+		if (!w->slot_spectrum[slot[b]])
+		{
+			piece_spectrum(w, pcm, n, start + (int64_t) b * H, H,
+						   (float *) block_re[b], (float *) block_im[b]);
+			w->slot_spectrum[slot[b]] = true;
+		}
+
+	/* Blocks whose whole segment lies in the frame: their products, made once per block, summed. */
+	for (int b = 0; b + D < nb; b++)
+	{
+		int			s = slot[b];
+		float	   *product_re = w->product_re + (size_t) s * bins;
+		float	   *product_im = w->product_im + (size_t) s * bins;
+
+		if (!w->slot_product[s])
+		{
+			for (int d = 0; d <= D; d++)
+				add_spectrum((int) bins, block_re[b + d], block_im[b + d], seg_re, seg_im, d == 0);
+			add_conj_product((int) bins, block_re[b], block_im[b], seg_re, seg_im,
+							 product_re, product_im, true);
+			w->slot_product[s] = true;
+		}
+		add_spectrum((int) bins, product_re, product_im, acc_re, acc_im, !have_sum);
+		have_sum = true;
+	}
+
+	/* Q with itself, then each of the last blocks with the rest of the frame. */
+	if (q > 0)
+	{
+		piece_spectrum(w, pcm, n, start + (int64_t) nb * H, q, w->q_re, w->q_im);
+		add_spectrum((int) bins, w->q_re, w->q_im, seg_re, seg_im, true);
+		add_conj_product((int) bins, w->q_re, w->q_im, seg_re, seg_im, acc_re, acc_im, !have_sum);
+		have_sum = true;
+	}
+	for (int m = 1; m <= D && m <= nb; m++)
+	{
+		add_spectrum((int) bins, block_re[nb - m], block_im[nb - m], seg_re, seg_im, q == 0 && m == 1);
+		add_conj_product((int) bins, block_re[nb - m], block_im[nb - m], seg_re, seg_im,
+						 acc_re, acc_im, !have_sum);
+		have_sum = true;
+	}
+	ser_real_fft_inverse(w->fft, acc_re, acc_im);
+
+	x = samples_at(pcm, n, start, L, w->padded);
+	yin_choose(p, w, x, w->fft->real, 1.0 / w->fft_size, energy, res);
 }
 
 void
@@ -301,7 +688,6 @@ ser_pitch_track(const SerFeatureParams *p, const float *pcm, size_t n,
 	SerStatus	status;
 	size_t		T = ser_feature_frame_count(p, n);
 	size_t		alloc_frames = T > 0 ? T : 1;
-	int64_t		first_start;
 	float	   *amplitude;
 
 	memset(track, 0, sizeof(*track));
@@ -326,9 +712,6 @@ ser_pitch_track(const SerFeatureParams *p, const float *pcm, size_t n,
 	/* Shimmer needs each voiced frame's amplitude; jitter's buffer holds it until then. */
 	amplitude = track->jitter;
 
-	/* Frame t is centred on t*H (plus n_fft/2 when not centring), like the spectral frames. */
-	first_start = (p->center ? 0 : p->n_fft / 2) - w.frame_length / 2;
-
 	for (size_t t = 0; t < T; t++)
 	{
 		YinResult	res;
@@ -339,7 +722,10 @@ ser_pitch_track(const SerFeatureParams *p, const float *pcm, size_t n,
 			ser_pitch_track_free(track);
 			return ser_error(err, SER_ECANCELED, "canceling pitch analysis");
 		}
-		yin_frame(p, &w, pcm, n, first_start + (int64_t) t * p->hop_length, &res);
+		if (w.use_blocks)
+			yin_frame_blocks(p, &w, pcm, n, (int64_t) t, &res);
+		else
+			yin_frame_direct(p, &w, pcm, n, w.first_start + (int64_t) t * p->hop_length, &res);
 		track->f0_yin[t] = (float) res.f0;
 		amplitude[t] = (float) res.frame_rms;
 		if (res.interior && res.autocorr >= p->voicing_threshold)

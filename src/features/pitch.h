@@ -11,8 +11,10 @@
  *     d'(tau) = d(tau) / (mean of d(1..tau) + FLT_MIN),
  * searched over the periods floor(sr/pitch_fmax) .. min(ceil(sr/pitch_fmin),
  * L-1): the first local minimum below pitch_threshold wins, else the global
- * minimum; parabolic interpolation refines it.  One forward and one inverse
- * real FFT of size >= L + max period per frame (no O(L * lags) loop).
+ * minimum; parabolic interpolation refines it.  The autocorrelation comes
+ * from FFTs shared by overlapping frames (pitch.c: the transform of one new
+ * hop-long block, of the frame's last partial block and one inverse
+ * transform per frame, of size 480 with the defaults); no O(L * lags) loop.
  *
  * Voicing (ser's own decision; librosa.yin has none and always returns a
  * value): a frame is voiced when

@@ -40,8 +40,9 @@ typedef struct SerSpectralTables
 {
 	SerFeatureParams params;
 	int			n_bins;			/* n_fft/2 + 1 */
+	int			bin_stride;		/* n_bins rounded up to a multiple of 8 */
 	float	   *window;			/* n_fft: Hann of win_length centred, zeros around */
-	float	   *freqs;			/* n_bins, Hz */
+	float	   *freqs;			/* bin_stride, Hz (zeros past n_bins) */
 	int		   *mel_first;		/* n_mels: first bin with a non-zero weight */
 	int		   *mel_count;		/* n_mels: number of bins from mel_first */
 	float	   *mel_weights;	/* n_mels x n_bins, dense rows, read from mel_first */
@@ -81,9 +82,10 @@ typedef struct SerSpectralOut
 } SerSpectralOut;
 
 /*
- * Features of frame t of pcm[0..n).  scratch holds at least
- * 2 * n_bins + n_mels + 2 * max_band_quantile floats
- * (ser_spectral_scratch_size).
+ * Features of frame t of pcm[0..n).  scratch holds ser_spectral_scratch_size
+ * floats; afterwards it starts with the frame's power spectrum (n_bins
+ * values, then zeros up to bin_stride) followed by its magnitude spectrum
+ * (likewise).
  */
 size_t		ser_spectral_scratch_size(const SerSpectralTables *tables);
 void		ser_spectral_frame(const SerSpectralTables *tables, const float *pcm, size_t n,

@@ -134,7 +134,7 @@ contrast_levels(const SerSpectralTables *tables, const float *pcm, size_t n, siz
 				float *scratch, double *peak_db, double *valley_db)
 {
 	SerSpectralOut so;
-	const float *magnitude = scratch + tables->n_bins;
+	const float *magnitude = scratch + tables->bin_stride;
 
 	memset(&so, 0, sizeof(so));
 	so.centroid = &(float) {0};

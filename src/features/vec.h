@@ -1,0 +1,140 @@
+/*
+ * vec.h — four floats (or two doubles) operated on together, for the
+ * feature loops the compiler does not vectorise by itself (reductions whose
+ * order it may not change, mirrored indices, square roots).
+ *
+ * GCC/Clang vector extensions: SSE on x86-64, NEON on ARM.  Every lane is
+ * computed with the same IEEE operations as the scalar code would use, so
+ * results do not depend on the vector width; only where a reduction is split
+ * into lanes does the summation order differ from a plain loop, and that
+ * order is fixed, so results are bit-identical from call to call.
+ */
+#ifndef SER_FEATURES_VEC_H
+#define SER_FEATURES_VEC_H
+
+#include <math.h>
+#include <string.h>
+
+#if defined(__SSE__)
+#include <xmmintrin.h>
+#elif defined(__ARM_NEON) && defined(__aarch64__)
+#include <arm_neon.h>
+#endif
+
+typedef float SerVec4 __attribute__((vector_size(16)));
+typedef int SerVec4i __attribute__((vector_size(16)));
+typedef double SerVec2d __attribute__((vector_size(16)));
+
+static inline SerVec4
+ser_vec4_load(const float *p)
+{
+	SerVec4		v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline void
+ser_vec4_store(float *p, SerVec4 v)
+{
+	memcpy(p, &v, sizeof(v));
+}
+
+static inline SerVec4
+ser_vec4_splat(float x)
+{
+	return (SerVec4) {x, x, x, x};
+}
+
+static inline SerVec4
+ser_vec4_reverse(SerVec4 v)
+{
+	return (SerVec4) {v[3], v[2], v[1], v[0]};
+}
+
+/* Lane-wise a > b ? a : b and a < b ? a : b (a NaN in a gives b). */
+static inline SerVec4
+ser_vec4_max(SerVec4 a, SerVec4 b)
+{
+	SerVec4i	take_a = a > b;
+	SerVec4i	ia,
+				ib;
+
+	memcpy(&ia, &a, sizeof(ia));
+	memcpy(&ib, &b, sizeof(ib));
+	ia = (ia & take_a) | (ib & ~take_a);
+	memcpy(&a, &ia, sizeof(a));
+	return a;
+}
+
+static inline SerVec4
+ser_vec4_min(SerVec4 a, SerVec4 b)
+{
+	SerVec4i	take_a = a < b;
+	SerVec4i	ia,
+				ib;
+
+	memcpy(&ia, &a, sizeof(ia));
+	memcpy(&ib, &b, sizeof(ib));
+	ia = (ia & take_a) | (ib & ~take_a);
+	memcpy(&a, &ia, sizeof(a));
+	return a;
+}
+
+/* Correctly rounded square root of each lane (as sqrtf). */
+static inline SerVec4
+ser_vec4_sqrt(SerVec4 v)
+{
+#if defined(__SSE__)
+	return (SerVec4) _mm_sqrt_ps((__m128) v);
+#elif defined(__ARM_NEON) && defined(__aarch64__)
+	return (SerVec4) vsqrtq_f32((float32x4_t) v);
+#else
+	return (SerVec4) {sqrtf(v[0]), sqrtf(v[1]), sqrtf(v[2]), sqrtf(v[3])};
+#endif
+}
+
+/* Sum of the lanes in double, in a fixed order. */
+static inline double
+ser_vec4_sum(SerVec4 v)
+{
+	return ((double) v[0] + v[1]) + ((double) v[2] + v[3]);
+}
+
+/*
+ * Sum of x[i]^2 for i < len in double (the square of a float is exact
+ * there), eight samples a step over four independent accumulators.
+ */
+static inline double
+ser_sum_squares(const float *x, int len)
+{
+	SerVec2d	e0 = {0, 0},
+				e1 = {0, 0},
+				e2 = {0, 0},
+				e3 = {0, 0};
+	double		sum;
+	int			i;
+
+	for (i = 0; i + 8 <= len; i += 8)
+	{
+		SerVec4		v = ser_vec4_load(x + i),
+					u = ser_vec4_load(x + i + 4);
+		SerVec2d	v_lo = {v[0], v[1]},
+					v_hi = {v[2], v[3]},
+					u_lo = {u[0], u[1]},
+					u_hi = {u[2], u[3]};
+
+		e0 += v_lo * v_lo;
+		e1 += v_hi * v_hi;
+		e2 += u_lo * u_lo;
+		e3 += u_hi * u_hi;
+	}
+	e0 += e2;
+	e1 += e3;
+	sum = (e0[0] + e0[1]) + (e1[0] + e1[1]);
+	for (; i < len; i++)
+		sum += (double) x[i] * x[i];
+	return sum;
+}
+
+#endif							/* SER_FEATURES_VEC_H */
