@@ -34,7 +34,7 @@ install_dependencies
 build_and_install
 WORK=$(mktemp -d /tmp/ser-train.XXXXXX)
 chmod 755 "$WORK"
-trap 'stop_cluster; rm -rf "$WORK"' EXIT
+trap 'rc=$?; [ $rc = 0 ] || tail -n 30 "$WORK/cluster/server.log"; stop_cluster; rm -rf "$WORK"' EXIT
 start_cluster "$WORK/cluster"
 export PGDATABASE=postgres
 chmod -R a+rX "$DATA" 2>/dev/null || true
@@ -78,7 +78,7 @@ SQL
 evaluate "speaker-independent: 5 folds of 4 actors (1-4, 5-8, 9-12, 13-16, 17-20)" \
 	"fold_groups => '1-4;5-8;9-12;13-16;17-20'"
 if [ "$SPEAKER_DEPENDENT" = yes ]; then
-	evaluate "SPEAKER-DEPENDENT (the seed's protocol, for comparison): 5 folds stratified over recordings" \
+	evaluate "SPEAKER-DEPENDENT (the protocol of the original notebook, for comparison): 5 folds stratified over recordings" \
 		"folds => 5, speaker_dependent => true"
 fi
 
