@@ -65,4 +65,6 @@ SELECT ser_train('bad', 'SELECT audio, label, speaker FROM train_rows', learning
 SELECT ser_train('bad', 'SELECT audio, label, speaker FROM train_rows', validation_fraction => 0.9);
 SELECT ser_train('bad', 'SELECT audio, label, speaker FROM train_rows', classes => ARRAY['tone', 'tone']);
 SELECT ser_train('bad', 'SELECT audio, label, speaker FROM train_rows', seed => NULL);
+SELECT ser_train('bad', 'SELECT audio, repeat(''x'', 201), speaker FROM train_rows');
+SELECT ser_train('bad', 'SELECT audio, '''', speaker FROM train_rows');
 SELECT count(*) AS models FROM ser_models;

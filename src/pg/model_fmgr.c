@@ -13,6 +13,8 @@
 #include <math.h>
 
 #include "access/htup_details.h"
+#include "access/xact.h"
+#include "mb/pg_wchar.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/extension.h"
@@ -45,6 +47,7 @@ PG_FUNCTION_INFO_V1(ser_evaluate);
 #define DEFAULT_MODEL_NAME "default"
 #define DEFAULT_MODEL_FILE "ser_default.sermodel"
 #define N_EMOTIONS 8
+#define MAX_LABEL_BYTES 200		/* class names; well under the model's own limits */
 
 typedef struct LoadedModel
 {
@@ -55,6 +58,9 @@ typedef struct LoadedModel
 	int			n_classes;
 	char	  **class_names;
 	size_t		blob_size;
+	/* For models of ser_models: the statement the cache was filled in. */
+	TransactionId xid;
+	CommandId	cid;
 } LoadedModel;
 
 /* The shipped model, once per backend. */
@@ -96,6 +102,14 @@ load_model_blob(const void *blob, size_t len, const char *name, MemoryContext pa
 		char		buf[256];
 
 		ser_model_class_name(lm->model, k, buf, sizeof(buf));
+		/* A crafted model must not smuggle invalid text into query results. */
+		if (!pg_verifymbstr(buf, strlen(buf), true))
+		{
+			MemoryContextDelete(cxt);
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+					 errmsg("model \"%s\" cannot be loaded: class %d is not valid text", name, k + 1)));
+		}
 		lm->class_names[k] = MemoryContextStrdup(cxt, buf);
 	}
 	return lm;
@@ -160,7 +174,7 @@ fetch_model_weights(FunctionCallInfo fcinfo, const char *name)
 	char	   *sql;
 	int			rc;
 
-	sql = psprintf("SELECT weights FROM %s.ser_models WHERE name = $1",
+	sql = psprintf("SELECT weights FROM %s.ser_models WHERE name OPERATOR(pg_catalog.=) $1",
 				   quote_identifier(extension_schema(fcinfo)));
 	args[0] = CStringGetTextDatum(name);
 	if (SPI_connect() != SPI_OK_CONNECT)
@@ -193,7 +207,13 @@ get_model(FunctionCallInfo fcinfo, text *name_text)
 
 	if (strcmp(name, DEFAULT_MODEL_NAME) == 0)
 		return get_default_model();
-	if (lm != NULL && strcmp(lm->name, name) == 0)
+	/*
+	 * Reuse within one statement only: PL/pgSQL keeps a call site's fn_extra
+	 * for a whole transaction, and a later statement may follow a ser_train
+	 * that replaced the model.
+	 */
+	if (lm != NULL && strcmp(lm->name, name) == 0 &&
+		lm->xid == GetTopTransactionIdIfAny() && lm->cid == GetCurrentCommandId(false))
 		return lm;
 	if (lm != NULL)
 	{
@@ -208,6 +228,8 @@ get_model(FunctionCallInfo fcinfo, text *name_text)
 				 errhint("Models are rows of ser_models, made by ser_train(); \"%s\" is the model shipped with ser.",
 						 DEFAULT_MODEL_NAME)));
 	lm = load_model_blob(VARDATA_ANY(weights), VARSIZE_ANY_EXHDR(weights), name, fcinfo->flinfo->fn_mcxt);
+	lm->xid = GetTopTransactionIdIfAny();
+	lm->cid = GetCurrentCommandId(false);
 	fcinfo->flinfo->fn_extra = lm;
 	return lm;
 }
@@ -466,7 +488,17 @@ read_training_set(TrainingSet *ts, const char *query, ArrayType *classes_arg, co
 				group_of_row = group_of_row ? repalloc(group_of_row, sizeof(int) * row_cap)
 					: palloc(sizeof(int) * row_cap);
 			}
-			label_of_row[rows] = find_or_add(&labels, &n_labels, &cap_labels, TextDatumGetCString(label));
+			{
+				char	   *label_text = TextDatumGetCString(label);
+
+				if (strlen(label_text) > MAX_LABEL_BYTES || label_text[0] == '\0' || strchr(label_text, '\n'))
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("training row %d has an invalid label", rows + 1),
+							 errdetail("Labels must be non-empty, at most %d bytes and without line breaks.",
+									   MAX_LABEL_BYTES)));
+				label_of_row[rows] = find_or_add(&labels, &n_labels, &cap_labels, label_text);
+			}
 			group_of_row[rows] = find_or_add(&ts->speakers, &ts->n_speakers, &cap_speakers,
 											 TextDatumGetCString(speaker));
 			MemoryContextSwitchTo(spi_cxt);
@@ -660,9 +692,16 @@ report_epoch(void *ctx, int fold, int n_folds, const SerEpochReport *r)
 	if (!isnan(r->val_uar))
 		snprintf(validation, sizeof(validation), ", validation loss %.4f, UAR %.3f%s", r->val_loss, r->val_uar,
 				 r->improved ? " (best)" : "");
+	/*
+	 * This runs inside the core: a NOTICE must not service a pending cancel
+	 * (errfinish would), or the longjmp would skip the core's cleanup.  The
+	 * core polls for it right after and stops cleanly.
+	 */
+	HOLD_INTERRUPTS();
 	ereport(NOTICE,
 			(errmsg("%sepoch %d/%d: train loss %.4f%s%s", where, r->epoch, r->max_epochs, r->train_loss,
 					validation, r->stopping ? "; stopping early" : "")));
+	RESUME_INTERRUPTS();
 }
 
 static bool
@@ -670,7 +709,7 @@ model_row_exists(FunctionCallInfo fcinfo, const char *name)
 {
 	Oid			argtypes[1] = {TEXTOID};
 	Datum		args[1] = {CStringGetTextDatum(name)};
-	char	   *sql = psprintf("SELECT 1 FROM %s.ser_models WHERE name = $1",
+	char	   *sql = psprintf("SELECT 1 FROM %s.ser_models WHERE name OPERATOR(pg_catalog.=) $1",
 							   quote_identifier(extension_schema(fcinfo)));
 	bool		exists;
 
@@ -776,13 +815,14 @@ ser_train_model(PG_FUNCTION_ARGS)
 		args[5] = CStringGetTextDatum(training.data);
 		args[6] = Int32GetDatum((int32) blob_len);
 		args[7] = PointerGetDatum(weights);
+		/* Without replace, a plain INSERT: a model stored meanwhile by another session is an error. */
 		sql = psprintf("INSERT INTO %s.ser_models AS m (name, format_version, classes, feature_params, architecture, "
-					   "training, size_bytes, weights) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8) "
-					   "ON CONFLICT (name) DO UPDATE SET created_at = now(), format_version = EXCLUDED.format_version, "
-					   "classes = EXCLUDED.classes, feature_params = EXCLUDED.feature_params, "
-					   "architecture = EXCLUDED.architecture, training = EXCLUDED.training, "
-					   "size_bytes = EXCLUDED.size_bytes, weights = EXCLUDED.weights",
-					   quote_identifier(extension_schema(fcinfo)));
+					   "training, size_bytes, weights) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8)%s",
+					   quote_identifier(extension_schema(fcinfo)),
+					   replace ? " ON CONFLICT (name) DO UPDATE SET created_at = now(), "
+					   "format_version = EXCLUDED.format_version, classes = EXCLUDED.classes, "
+					   "feature_params = EXCLUDED.feature_params, architecture = EXCLUDED.architecture, "
+					   "training = EXCLUDED.training, size_bytes = EXCLUDED.size_bytes, weights = EXCLUDED.weights" : "");
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
 		rc = SPI_execute_with_args(sql, 8, argtypes, args, NULL, false, 0);

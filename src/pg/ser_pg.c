@@ -28,6 +28,9 @@ double		ser_max_duration = 600.0;
 static void *
 ser_palloc(size_t size)
 {
+	/* palloc raises an ERROR for impossible sizes: report them as a failed allocation instead. */
+	if (!AllocHugeSizeIsValid(size))
+		return NULL;
 	return palloc_extended(size, MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
 }
 
@@ -46,7 +49,9 @@ ser_pfree(void *ptr)
 static bool
 ser_interrupt_pending(void)
 {
-	return InterruptPending && (QueryCancelPending || ProcDiePending);
+	if (!InterruptPending || InterruptHoldoffCount != 0 || CritSectionCount != 0)
+		return false;
+	return ProcDiePending || (QueryCancelPending && QueryCancelHoldoffCount == 0);
 }
 
 void		_PG_init(void);
@@ -60,7 +65,7 @@ _PG_init(void)
 							 "the memory and time one call can take. Emotion models work on utterances of "
 							 "a few seconds: split long recordings into segments.",
 							 &ser_max_duration,
-							 600.0, 0.1, 86400.0,
+							 600.0, 0.1, 3600.0,
 							 PGC_USERSET, GUC_UNIT_S,
 							 NULL, NULL, NULL);
 	MarkGUCPrefixReserved("ser");
