@@ -306,6 +306,8 @@ already_loaded(LoadState *state, const SerRavdessName *parsed, const char *base,
 	bool		same;
 
 	rc = SPI_execute_plan(state->lookup_plan, &arg, NULL, false, 1);
+	/* SPI returns in its own procedure context: go back to the per-file one. */
+	MemoryContextSwitchTo(state->file_context);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(rc));
 	if (SPI_processed == 0)
@@ -343,6 +345,7 @@ already_loaded(LoadState *state, const SerRavdessName *parsed, const char *base,
 		args[0] = CStringGetTextDatum(base);
 		args[1] = PointerGetDatum(contents);
 		rc = SPI_execute_plan(state->add_audio_plan, args, NULL, false, 0);
+		MemoryContextSwitchTo(state->file_context);
 		if (rc != SPI_OK_UPDATE)
 			elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(rc));
 		state->loaded++;
@@ -385,6 +388,7 @@ insert_recording(LoadState *state, const SerRavdessName *parsed, const char *bas
 	Assert(i == (int) INSERT_NARGS);
 
 	rc = SPI_execute_plan(state->insert_plan, values, nulls, false, 0);
+	MemoryContextSwitchTo(state->file_context);
 	if (rc != SPI_OK_INSERT)
 		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(rc));
 	state->loaded++;
