@@ -292,20 +292,53 @@ is_trough(const YinWork *w, int v, int count)
 }
 
 /*
- * Whether d / norm may be below the threshold or below lowest: d < bound *
- * norm (norm > 0) with a margin far above the round-off of either side, so
- * that no candidate is missed; candidates are then decided with the
- * division itself.  Bitwise, not short-circuit: no branches to mispredict.
+ * Whether d / norm may be below bound = max(threshold, lowest so far): d <
+ * bound * norm (norm > 0) with a margin far above the round-off of either
+ * side, so that no candidate is missed; candidates are then decided with
+ * the division itself.  One bound covers both tests: for norm > 0 the
+ * product and the margin grow with the bound.  Bitwise, not short-circuit:
+ * no branches to mispredict.
  */
 static inline int
-may_matter(double d, double norm, double threshold, double lowest)
+may_matter(double d, double norm, double bound)
 {
-	double		below_threshold = threshold * norm;
-	double		below_lowest = lowest * norm;
+	double		below = bound * norm;
 
-	return (norm <= 0.0)
-		| (d < below_threshold + fabs(below_threshold) * 1e-9)
-		| (d < below_lowest + fabs(below_lowest) * 1e-9);
+	return (norm <= 0.0) | (d < below + fabs(below) * 1e-9);
+}
+
+typedef long long SerVec2l __attribute__((vector_size(16)));
+
+/* may_matter on two candidates at once, lane by lane the same operations. */
+static inline SerVec2l
+may_matter2(const double *d, const double *norm, double bound)
+{
+	SerVec2d	dv,
+				nv,
+				below,
+				magnitude;
+	SerVec2l	bits;
+	const SerVec2d zero = {0.0, 0.0};
+	const SerVec2d margin = {1e-9, 1e-9};
+	const SerVec2l no_sign = {0x7fffffffffffffffLL, 0x7fffffffffffffffLL};
+
+	memcpy(&dv, d, sizeof(dv));
+	memcpy(&nv, norm, sizeof(nv));
+	below = nv * (SerVec2d) {bound, bound};
+	memcpy(&bits, &below, sizeof(bits));
+	bits &= no_sign;
+	memcpy(&magnitude, &bits, sizeof(magnitude));
+	return (nv <= zero) | (dv < below + magnitude * margin);
+}
+
+/* Whether any of the eight candidates d[0..8) / norm[0..8) may be below bound. */
+static inline bool
+any_may_matter8(const double *d, const double *norm, double bound)
+{
+	SerVec2l	any = may_matter2(d, norm, bound) | may_matter2(d + 2, norm + 2, bound)
+		| may_matter2(d + 4, norm + 4, bound) | may_matter2(d + 6, norm + 6, bound);
+
+	return (any[0] | any[1]) != 0;
 }
 
 /*
@@ -405,18 +438,28 @@ yin_choose(const SerFeatureParams *p, YinWork *w, const float *x, const float *a
 	for (int group = 0; group < count && best < 0; group += 8)
 	{
 		int			end = group + 8 < count ? group + 8 : count;
-		int			any = 0;
+		double		bound = threshold > lowest ? threshold : lowest;
 
 		/* eight candidates at a time against the lowest value so far (it only falls) */
-		for (int v = group; v < end; v++)
-			any |= may_matter(diff[lo + v], norm[lo + v], threshold, lowest);
-		if (!any)
-			continue;
+		if (end - group == 8)
+		{
+			if (!any_may_matter8(diff + lo + group, norm + lo + group, bound))
+				continue;
+		}
+		else
+		{
+			int			any = 0;
+
+			for (int v = group; v < end; v++)
+				any |= may_matter(diff[lo + v], norm[lo + v], bound);
+			if (!any)
+				continue;
+		}
 		for (int v = group; v < end; v++)
 		{
 			double		here;
 
-			if (!may_matter(diff[lo + v], norm[lo + v], threshold, lowest))
+			if (!may_matter(diff[lo + v], norm[lo + v], threshold > lowest ? threshold : lowest))
 				continue;
 			here = cmnd_at(w, lo + v);
 			if (here < lowest)
