@@ -52,6 +52,7 @@ typedef struct YinWork
 	int64_t		first_start;	/* first sample of frame 0 (negative: zero padding) */
 	int			fft_size;		/* N */
 	int			n_bins;			/* N/2 + 1 */
+	int			bin_stride;		/* n_bins rounded up to whole vectors of four */
 	bool		use_blocks;		/* the block method, else one transform pair per frame */
 	int			n_blocks;		/* nb = L / H */
 	int			remainder;		/* q = L - nb H */
@@ -183,6 +184,7 @@ yin_work_init(const SerFeatureParams *p, YinWork *w, SerError *err)
 		}
 	}
 	w->n_bins = w->fft_size / 2 + 1;
+	w->bin_stride = (w->n_bins + 3) & ~3;
 
 	bins = (size_t) w->n_bins;
 	slots = w->use_blocks ? (size_t) w->n_blocks : 0;
@@ -194,20 +196,26 @@ yin_work_init(const SerFeatureParams *p, YinWork *w, SerError *err)
 	failed = !w->cum || !w->diff || !w->norm || !w->inverse_tau || !w->padded;
 	if (w->use_blocks)
 	{
-		w->acc_re = ser_malloc_array(bins, sizeof(float));
-		w->acc_im = ser_malloc_array(bins, sizeof(float));
-		w->seg_re = ser_malloc_array(bins, sizeof(float));
-		w->seg_im = ser_malloc_array(bins, sizeof(float));
-		w->q_re = ser_malloc_array(bins, sizeof(float));
-		w->q_im = ser_malloc_array(bins, sizeof(float));
+		/*
+		 * Spectra padded to whole vectors, the padding zero (calloc) and
+		 * never written: the frame's sum reads it, the transforms do not.
+		 */
+		size_t		stride = (size_t) w->bin_stride;
+
+		w->acc_re = ser_calloc(stride, sizeof(float));
+		w->acc_im = ser_calloc(stride, sizeof(float));
+		w->seg_re = ser_calloc(stride, sizeof(float));
+		w->seg_im = ser_calloc(stride, sizeof(float));
+		w->q_re = ser_calloc(stride, sizeof(float));
+		w->q_im = ser_calloc(stride, sizeof(float));
 		w->slot_block = ser_malloc_array(slots, sizeof(int64_t));
 		w->slot_spectrum = ser_malloc_array(slots, sizeof(bool));
 		w->slot_product = ser_malloc_array(slots, sizeof(bool));
 		w->slot_energy = ser_malloc_array(slots, sizeof(double));
-		w->block_re = ser_malloc_array(slots * bins, sizeof(float));
-		w->block_im = ser_malloc_array(slots * bins, sizeof(float));
-		w->product_re = ser_malloc_array(slots * bins, sizeof(float));
-		w->product_im = ser_malloc_array(slots * bins, sizeof(float));
+		w->block_re = ser_calloc(slots * stride, sizeof(float));
+		w->block_im = ser_calloc(slots * stride, sizeof(float));
+		w->product_re = ser_calloc(slots * stride, sizeof(float));
+		w->product_im = ser_calloc(slots * stride, sizeof(float));
 		failed = failed || !w->acc_re || !w->acc_im || !w->seg_re || !w->seg_im || !w->q_re
 			|| !w->q_im || !w->slot_block || !w->slot_spectrum || !w->slot_product
 			|| !w->slot_energy || !w->block_re || !w->block_im || !w->product_re || !w->product_im;
@@ -636,24 +644,28 @@ yin_frame_blocks(const SerFeatureParams *p, YinWork *w, const float *pcm, size_t
 	int			q = w->remainder;
 	int			D = w->reach;
 	size_t		bins = (size_t) w->n_bins;
+	size_t		stride = (size_t) w->bin_stride;
 	int64_t		start = w->first_start + t * H;
 	int			slot[64];
 	const float *block_re[64];
 	const float *block_im[64];
+	const float *product_re[64];
+	const float *product_im[64];
+	int			n_products,
+				n_tail;
 	float	   *acc_re = w->acc_re;
 	float	   *acc_im = w->acc_im;
 	float	   *seg_re = w->seg_re;
 	float	   *seg_im = w->seg_im;
 	double		energy = 0.0;
 	const float *x;
-	bool		have_sum = false;
 
 	for (int b = 0; b < nb; b++)
 	{
 		slot[b] = block_slot(w, pcm, n, t + b);
 		energy += w->slot_energy[slot[b]];
-		block_re[b] = w->block_re + (size_t) slot[b] * bins;
-		block_im[b] = w->block_im + (size_t) slot[b] * bins;
+		block_re[b] = w->block_re + (size_t) slot[b] * stride;
+		block_im[b] = w->block_im + (size_t) slot[b] * stride;
 	}
 	if (q > 0)
 	{
@@ -671,39 +683,80 @@ yin_frame_blocks(const SerFeatureParams *p, YinWork *w, const float *pcm, size_t
 			w->slot_spectrum[slot[b]] = true;
 		}
 
-	/* Blocks whose whole segment lies in the frame: their products, made once per block, summed. */
+	/* Blocks whose whole segment lies in the frame: their products, made once per block. */
 	for (int b = 0; b + D < nb; b++)
 	{
 		int			s = slot[b];
-		float	   *product_re = w->product_re + (size_t) s * bins;
-		float	   *product_im = w->product_im + (size_t) s * bins;
 
+		product_re[b] = w->product_re + (size_t) s * stride;
+		product_im[b] = w->product_im + (size_t) s * stride;
 		if (!w->slot_product[s])
 		{
 			for (int d = 0; d <= D; d++)
 				add_spectrum((int) bins, block_re[b + d], block_im[b + d], seg_re, seg_im, d == 0);
 			add_conj_product((int) bins, block_re[b], block_im[b], seg_re, seg_im,
-							 product_re, product_im, true);
+							 (float *) product_re[b], (float *) product_im[b], true);
 			w->slot_product[s] = true;
 		}
-		add_spectrum((int) bins, product_re, product_im, acc_re, acc_im, !have_sum);
-		have_sum = true;
 	}
-
-	/* Q with itself, then each of the last blocks with the rest of the frame. */
 	if (q > 0)
-	{
 		piece_spectrum(w, pcm, n, start + (int64_t) nb * H, q, w->q_re, w->q_im);
-		add_spectrum((int) bins, w->q_re, w->q_im, seg_re, seg_im, true);
-		add_conj_product((int) bins, w->q_re, w->q_im, seg_re, seg_im, acc_re, acc_im, !have_sum);
-		have_sum = true;
-	}
-	for (int m = 1; m <= D && m <= nb; m++)
+
+	/*
+	 * R_t four bins at a time in one pass, the partial sums in registers:
+	 * the products summed, then Q with itself, then each of the last blocks
+	 * with the rest of the frame (the running tail segment).  Per bin the
+	 * operations and their order are those of a pass per term.
+	 */
+	n_products = nb - D > 0 ? nb - D : 0;
+	n_tail = D < nb ? D : nb;
+	for (size_t k = 0; k < stride; k += 4)
 	{
-		add_spectrum((int) bins, block_re[nb - m], block_im[nb - m], seg_re, seg_im, q == 0 && m == 1);
-		add_conj_product((int) bins, block_re[nb - m], block_im[nb - m], seg_re, seg_im,
-						 acc_re, acc_im, !have_sum);
-		have_sum = true;
+		SerVec4		sum_re = {0, 0, 0, 0},
+					sum_im = {0, 0, 0, 0},
+					tail_re = {0, 0, 0, 0},
+					tail_im = {0, 0, 0, 0};
+		bool		have_sum = false;
+
+		for (int b = 0; b < n_products; b++)
+		{
+			SerVec4		p_re = ser_vec4_load(product_re[b] + k),
+						p_im = ser_vec4_load(product_im[b] + k);
+
+			sum_re = have_sum ? sum_re + p_re : p_re;
+			sum_im = have_sum ? sum_im + p_im : p_im;
+			have_sum = true;
+		}
+		if (q > 0)
+		{
+			SerVec4		a_re = ser_vec4_load(w->q_re + k),
+						a_im = ser_vec4_load(w->q_im + k);
+			SerVec4		c_re = a_re * a_re + a_im * a_im,
+						c_im = a_re * a_im - a_im * a_re;
+
+			tail_re = a_re;
+			tail_im = a_im;
+			sum_re = have_sum ? sum_re + c_re : c_re;
+			sum_im = have_sum ? sum_im + c_im : c_im;
+			have_sum = true;
+		}
+		for (int m = 1; m <= n_tail; m++)
+		{
+			SerVec4		a_re = ser_vec4_load(block_re[nb - m] + k),
+						a_im = ser_vec4_load(block_im[nb - m] + k);
+			SerVec4		c_re,
+						c_im;
+
+			tail_re = (q == 0 && m == 1) ? a_re : tail_re + a_re;
+			tail_im = (q == 0 && m == 1) ? a_im : tail_im + a_im;
+			c_re = a_re * tail_re + a_im * tail_im;
+			c_im = a_re * tail_im - a_im * tail_re;
+			sum_re = have_sum ? sum_re + c_re : c_re;
+			sum_im = have_sum ? sum_im + c_im : c_im;
+			have_sum = true;
+		}
+		ser_vec4_store(acc_re + k, sum_re);
+		ser_vec4_store(acc_im + k, sum_im);
 	}
 	ser_real_fft_inverse(w->fft, acc_re, acc_im);
 
