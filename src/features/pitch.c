@@ -63,10 +63,8 @@ typedef struct YinWork
 	double	   *norm;			/* P+1: its normaliser, mean of d(1..tau) + FLT_MIN */
 	double	   *inverse_tau;	/* P+1: 1/tau, so the normalisation needs one division, not two */
 	float	   *padded;			/* L: a frame running past the signal's ends, with its zeros */
-	float	   *acc_re;			/* n_bins each: R_t, the running tail segment, A_Q */
+	float	   *acc_re;			/* bin_stride each (n_bins for the direct method): R_t, A_Q */
 	float	   *acc_im;
-	float	   *seg_re;
-	float	   *seg_im;
 	float	   *q_re;
 	float	   *q_im;
 	/* the blocks of the current frame, block j in slot j % n_blocks */
@@ -74,7 +72,7 @@ typedef struct YinWork
 	bool	   *slot_spectrum;	/* its spectrum A_j is computed */
 	bool	   *slot_product;	/* its product with its segment is computed */
 	double	   *slot_energy;	/* sum of its squared samples */
-	float	   *block_re;		/* n_blocks x n_bins each */
+	float	   *block_re;		/* n_blocks x bin_stride each */
 	float	   *block_im;
 	float	   *product_re;
 	float	   *product_im;
@@ -90,8 +88,6 @@ yin_work_free(YinWork *w)
 	ser_free(w->padded);
 	ser_free(w->acc_re);
 	ser_free(w->acc_im);
-	ser_free(w->seg_re);
-	ser_free(w->seg_im);
 	ser_free(w->q_re);
 	ser_free(w->q_im);
 	ser_free(w->slot_block);
@@ -204,8 +200,6 @@ yin_work_init(const SerFeatureParams *p, YinWork *w, SerError *err)
 
 		w->acc_re = ser_calloc(stride, sizeof(float));
 		w->acc_im = ser_calloc(stride, sizeof(float));
-		w->seg_re = ser_calloc(stride, sizeof(float));
-		w->seg_im = ser_calloc(stride, sizeof(float));
 		w->q_re = ser_calloc(stride, sizeof(float));
 		w->q_im = ser_calloc(stride, sizeof(float));
 		w->slot_block = ser_malloc_array(slots, sizeof(int64_t));
@@ -216,7 +210,7 @@ yin_work_init(const SerFeatureParams *p, YinWork *w, SerError *err)
 		w->block_im = ser_calloc(slots * stride, sizeof(float));
 		w->product_re = ser_calloc(slots * stride, sizeof(float));
 		w->product_im = ser_calloc(slots * stride, sizeof(float));
-		failed = failed || !w->acc_re || !w->acc_im || !w->seg_re || !w->seg_im || !w->q_re
+		failed = failed || !w->acc_re || !w->acc_im || !w->q_re
 			|| !w->q_im || !w->slot_block || !w->slot_spectrum || !w->slot_product
 			|| !w->slot_energy || !w->block_re || !w->block_im || !w->product_re || !w->product_im;
 	}
@@ -595,42 +589,29 @@ piece_spectrum(YinWork *w, const float *pcm, size_t n, int64_t start, int len, f
 	ser_real_fft_forward(w->fft, re, im);
 }
 
-/* acc (+)= conj(a) * b over the bins. */
+/*
+ * conj(A_j) (A_j + ... + A_{j+D}) into product_re, product_im, four bins at
+ * a time, the segment's sum in registers: blocks[0..D] hold A_j..A_{j+D}.
+ */
 static void
-add_conj_product(int bins, const float *restrict a_re, const float *restrict a_im,
-				 const float *restrict b_re, const float *restrict b_im,
-				 float *restrict acc_re, float *restrict acc_im, bool first)
+block_product(size_t stride, int D, const float *const *blocks_re, const float *const *blocks_im,
+			  float *restrict product_re, float *restrict product_im)
 {
-	if (first)
-		for (int k = 0; k < bins; k++)
-		{
-			acc_re[k] = a_re[k] * b_re[k] + a_im[k] * b_im[k];
-			acc_im[k] = a_re[k] * b_im[k] - a_im[k] * b_re[k];
-		}
-	else
-		for (int k = 0; k < bins; k++)
-		{
-			acc_re[k] += a_re[k] * b_re[k] + a_im[k] * b_im[k];
-			acc_im[k] += a_re[k] * b_im[k] - a_im[k] * b_re[k];
-		}
-}
-
-/* dst (+)= src over the bins (complex, split). */
-static void
-add_spectrum(int bins, const float *restrict src_re, const float *restrict src_im,
-			 float *restrict dst_re, float *restrict dst_im, bool first)
-{
-	if (first)
+	for (size_t k = 0; k < stride; k += 4)
 	{
-		memcpy(dst_re, src_re, (size_t) bins * sizeof(float));
-		memcpy(dst_im, src_im, (size_t) bins * sizeof(float));
-	}
-	else
-		for (int k = 0; k < bins; k++)
+		SerVec4		a_re = ser_vec4_load(blocks_re[0] + k),
+					a_im = ser_vec4_load(blocks_im[0] + k);
+		SerVec4		seg_re = a_re,
+					seg_im = a_im;
+
+		for (int d = 1; d <= D; d++)
 		{
-			dst_re[k] += src_re[k];
-			dst_im[k] += src_im[k];
+			seg_re += ser_vec4_load(blocks_re[d] + k);
+			seg_im += ser_vec4_load(blocks_im[d] + k);
 		}
+		ser_vec4_store(product_re + k, a_re * seg_re + a_im * seg_im);
+		ser_vec4_store(product_im + k, a_re * seg_im - a_im * seg_re);
+	}
 }
 
 /* The block method (see the top of the file) for frame t. */
@@ -643,7 +624,6 @@ yin_frame_blocks(const SerFeatureParams *p, YinWork *w, const float *pcm, size_t
 	int			nb = w->n_blocks;
 	int			q = w->remainder;
 	int			D = w->reach;
-	size_t		bins = (size_t) w->n_bins;
 	size_t		stride = (size_t) w->bin_stride;
 	int64_t		start = w->first_start + t * H;
 	int			slot[64];
@@ -655,8 +635,6 @@ yin_frame_blocks(const SerFeatureParams *p, YinWork *w, const float *pcm, size_t
 				n_tail;
 	float	   *acc_re = w->acc_re;
 	float	   *acc_im = w->acc_im;
-	float	   *seg_re = w->seg_re;
-	float	   *seg_im = w->seg_im;
 	double		energy = 0.0;
 	const float *x;
 
@@ -692,10 +670,8 @@ yin_frame_blocks(const SerFeatureParams *p, YinWork *w, const float *pcm, size_t
 		product_im[b] = w->product_im + (size_t) s * stride;
 		if (!w->slot_product[s])
 		{
-			for (int d = 0; d <= D; d++)
-				add_spectrum((int) bins, block_re[b + d], block_im[b + d], seg_re, seg_im, d == 0);
-			add_conj_product((int) bins, block_re[b], block_im[b], seg_re, seg_im,
-							 (float *) product_re[b], (float *) product_im[b], true);
+			block_product(stride, D, block_re + b, block_im + b, w->product_re + (size_t) s * stride,
+						  w->product_im + (size_t) s * stride);
 			w->slot_product[s] = true;
 		}
 	}
