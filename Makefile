@@ -74,6 +74,7 @@ check-core-purity:
 	  || { echo "error: a core file includes a PostgreSQL header"; exit 1; }
 
 # ---- Benchmarks (not tests): core-only medians, then the same work in SQL ----
+BENCH_CPU ?= 0
 BENCHES = $(patsubst %.c,%,$(sort $(wildcard test/bench/bench_*.c)))
 
 test/bench/%: test/bench/%.c test/bench/bench.h $(CORE_OBJS)
@@ -81,5 +82,5 @@ test/bench/%: test/bench/%.c test/bench/bench.h $(CORE_OBJS)
 
 .PHONY: bench
 bench: $(BENCHES)
-	@for b in $(BENCHES); do OPENBLAS_NUM_THREADS=1 taskset -c 0 $$b || exit 1; echo; done
+	@for b in $(BENCHES); do OPENBLAS_NUM_THREADS=1 taskset -c $(BENCH_CPU) $$b || exit 1; echo; done
 	@bash test/bench/bench_sql.sh
