@@ -573,7 +573,7 @@ typedef struct ExtractWork
 	float	   *spectral_scratch;
 	double	   *mel_sums;		/* per band: sum, sum of squares */
 	float	   *values;			/* one column's selected values */
-	uint32_t   *keys;			/* and their order keys */
+	uint32_t   *keys;			/* and their order keys, then as many for selection */
 	int32_t    *voiced_frames;	/* indices of voiced frames */
 	int32_t    *voiced_pairs;	/* indices t of voiced frames whose predecessor is voiced */
 } ExtractWork;
