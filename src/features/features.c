@@ -259,73 +259,136 @@ key_value(uint32_t key)
 	return v;
 }
 
-/* Moves the values of x[lo..hi] below `pivot` (or, with or_equal, not above it) to the front; returns where they end. */
-static long
-partition_keys(uint32_t *x, long lo, long hi, uint32_t pivot, bool or_equal)
-{
-	long		j = lo;
-
-	for (long i = lo; i <= hi; i++)
-	{
-		uint32_t	v = x[i];
-		uint32_t	w = x[j];
-		uint32_t	front = or_equal ? v <= pivot : v < pivot;
-		uint32_t	mask = -front;	/* all ones to swap x[i] and x[j]; masks, not branches */
-
-		x[i] = (w & mask) | (v & ~mask);
-		x[j] = (v & mask) | (w & ~mask);
-		j += front;
-	}
-	return j;
-}
+/*
+ * Order statistics by bucket bracketing.  One pass finds the keys' range,
+ * one counts them into at most 256 buckets of equal width over it, the
+ * counts tell which bucket holds each wanted rank, and one pass copies the
+ * keys of those buckets (usually a handful) out; a small bucket is sorted,
+ * a large one bracketed again over its own, at least 256 times narrower,
+ * range (at most four levels for 32-bit keys).  Each pass is a plain loop
+ * over the keys, with no pass depending on a comparison's outcome the way
+ * quickselect's partitions do, and exact: the result is the order statistic
+ * itself, whatever the data.
+ */
+#define BRACKET_BUCKETS 256
+#define BRACKET_SORT_MAX 48		/* buckets up to this size are sorted */
+#define MAX_ORDER_STATS 6		/* each percentile's rank and the one after it */
 
 /*
- * Reorder x[lo..hi] so that x[k] is its (k-lo)-th smallest with nothing
- * larger before it and nothing smaller after it (quickselect, median of
- * three, with the pivot's equals split off so duplicates cannot stall it).
+ * result[i] = the want[i]-th smallest of x[0..n) for i < n_want (want
+ * ascending, each < n).  x is reordered; scratch holds n keys.
  */
 static void
-select_key(uint32_t *x, long lo, long hi, long k)
+order_stats(uint32_t *x, long n, const long *want, int n_want, uint32_t *result, uint32_t *scratch)
 {
-	while (hi - lo >= 16)
-	{
-		uint32_t	a = x[lo],
-					b = x[lo + (hi - lo) / 2],
-					c = x[hi];
-		uint32_t	pivot = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
-		long		below = partition_keys(x, lo, hi, pivot, false);
-		long		equal_end;
+	uint32_t	lowest = x[0],
+				highest = x[0];
+	int			shift = 0;
+	int			n_buckets;
+	long		count[BRACKET_BUCKETS];
+	long		first_rank[BRACKET_BUCKETS];	/* rank of a bucket's smallest key */
+	int			bucket_of[MAX_ORDER_STATS];
+	int			slot_of_bucket[BRACKET_BUCKETS];
+	int			slot_bucket[MAX_ORDER_STATS];
+	long		slot_start[MAX_ORDER_STATS + 1];
+	long		fill[MAX_ORDER_STATS + 1];
+	int			n_slots = 0;
 
-		if (k < below)
+	if (n <= BRACKET_SORT_MAX)
+	{
+		for (long i = 1; i < n; i++)
 		{
-			hi = below - 1;
-			continue;
+			uint32_t	v = x[i];
+			long		j;
+
+			for (j = i; j > 0 && x[j - 1] > v; j--)
+				x[j] = x[j - 1];
+			x[j] = v;
 		}
-		equal_end = partition_keys(x, below, hi, pivot, true);
-		if (k < equal_end)
-			return;
-		lo = equal_end;
+		for (int i = 0; i < n_want; i++)
+			result[i] = x[want[i]];
+		return;
 	}
-	for (long i = lo + 1; i <= hi; i++)
+
+	for (long i = 1; i < n; i++)
 	{
-		uint32_t	v = x[i];
-		long		j;
-
-		for (j = i; j > lo && x[j - 1] > v; j--)
-			x[j] = x[j - 1];
-		x[j] = v;
+		lowest = x[i] < lowest ? x[i] : lowest;
+		highest = x[i] > highest ? x[i] : highest;
 	}
-}
+	if (lowest == highest)
+	{
+		for (int i = 0; i < n_want; i++)
+			result[i] = lowest;
+		return;
+	}
+	while (((highest - lowest) >> shift) >= BRACKET_BUCKETS)
+		shift++;
+	n_buckets = (int) ((highest - lowest) >> shift) + 1;
 
-/* Smallest of x[from..to] (to >= from). */
-static uint32_t
-min_key(const uint32_t *x, long from, long to)
-{
-	uint32_t	m = x[from];
+	memset(count, 0, (size_t) n_buckets * sizeof(long));
+	for (long i = 0; i < n; i++)
+		count[(x[i] - lowest) >> shift]++;
 
-	for (long i = from + 1; i <= to; i++)
-		m = x[i] < m ? x[i] : m;
-	return m;
+	/* the bucket of each wanted rank; the buckets needed, in order, get slots */
+	{
+		long		below = 0;
+		int			w = 0;
+
+		for (int b = 0; b < n_buckets; b++)
+		{
+			first_rank[b] = below;
+			slot_of_bucket[b] = MAX_ORDER_STATS;	/* not wanted: the discard slot */
+			below += count[b];
+			for (; w < n_want && want[w] < below; w++)
+			{
+				bucket_of[w] = b;
+				if (n_slots == 0 || slot_bucket[n_slots - 1] != b)
+				{
+					slot_of_bucket[b] = n_slots;
+					slot_bucket[n_slots++] = b;
+				}
+			}
+		}
+	}
+
+	/*
+	 * Copy the wanted buckets' keys to their slots in scratch; every other
+	 * key is written to one discarded place past them, without a branch.
+	 */
+	{
+		long		at = 0;
+
+		for (int s = 0; s < n_slots; s++)
+		{
+			slot_start[s] = at;
+			fill[s] = at;
+			at += count[slot_bucket[s]];
+		}
+		slot_start[n_slots] = at;
+		fill[MAX_ORDER_STATS] = at;
+		if (at == n)
+			fill[MAX_ORDER_STATS] = 0;	/* nothing is discarded: no place needed */
+		for (long i = 0; i < n; i++)
+		{
+			uint32_t	v = x[i];
+			int			s = slot_of_bucket[(v - lowest) >> shift];
+
+			scratch[fill[s]] = v;
+			fill[s] += s < MAX_ORDER_STATS;
+		}
+	}
+
+	/* each slot's ranks within its bucket; x, no longer needed, is the next level's scratch */
+	for (int s = 0, w = 0; s < n_slots; s++)
+	{
+		int			b = slot_bucket[s];
+		long		local[MAX_ORDER_STATS];
+		int			first = w;
+
+		for (; w < n_want && bucket_of[w] == b; w++)
+			local[w - first] = want[w] - first_rank[b];
+		order_stats(scratch + slot_start[s], count[b], local, w - first, result + first, x);
+	}
 }
 
 #define N_PERCENTILES 3
@@ -333,16 +396,19 @@ static const double percentile_q[N_PERCENTILES] = {0.10, 0.50, 0.90};
 
 /*
  * The percentiles above of x[0..n) (n >= 1), interpolating linearly between
- * order statistics (numpy's default).  The median is selected first, then
- * p10 left of it and p90 right of it; the order statistic just above a
- * selected one is the minimum up to the next selected position.
+ * order statistics (numpy's default): the order statistics at each
+ * percentile's rank and the one after it, all bracketed together.  x is
+ * reordered; scratch holds n keys.
  */
 static void
-percentiles(uint32_t *x, size_t n, double *out)
+percentiles(uint32_t *x, size_t n, uint32_t *scratch, double *out)
 {
 	long		last = (long) n - 1;
 	long		rank[N_PERCENTILES];
 	double		fraction[N_PERCENTILES];
+	long		want[MAX_ORDER_STATS];
+	uint32_t	stat[MAX_ORDER_STATS];
+	int			n_want = 0;
 
 	for (int i = 0; i < N_PERCENTILES; i++)
 	{
@@ -351,33 +417,31 @@ percentiles(uint32_t *x, size_t n, double *out)
 		rank[i] = (long) floor(position);
 		fraction[i] = position - (double) rank[i];
 	}
-	select_key(x, 0, last, rank[1]);
-	if (rank[0] < rank[1])
-		select_key(x, 0, rank[1] - 1, rank[0]);
-	if (rank[2] > rank[1])
-		select_key(x, rank[1] + 1, last, rank[2]);
+	/* ranks ascending (the quantiles are), each once */
+	for (int i = 0; i < N_PERCENTILES; i++)
+		for (long k = rank[i]; k <= rank[i] + 1 && k <= last; k++)
+			if (n_want == 0 || want[n_want - 1] < k)
+				want[n_want++] = k;
+	order_stats(x, (long) n, want, n_want, stat, scratch);
 	for (int i = 0; i < N_PERCENTILES; i++)
 	{
-		long		k = rank[i];
-		double		low = key_value(x[k]);
-		double		high = low;
+		int			at = 0;
+		double		low,
+					high;
 
-		if (fraction[i] > 0.0 && k < last)
-		{
-			long		next = last;
-
-			for (int j = 0; j < N_PERCENTILES; j++)
-				if (rank[j] > k && rank[j] < next)
-					next = rank[j];
-			high = key_value(min_key(x, k + 1, next));
-		}
+		while (want[at] != rank[i])
+			at++;
+		low = key_value(stat[at]);
+		high = low;
+		if (fraction[i] > 0.0 && rank[i] < last)
+			high = key_value(stat[at + 1]);
 		out[i] = low + fraction[i] * (high - low);
 	}
 }
 
 /*
  * The statistics of values[0..n) into out; value i belongs to frame
- * frame_index[i] (frame i when frame_index is NULL).  keys[0..n) is scratch.
+ * frame_index[i] (frame i when frame_index is NULL).  keys[0..2n) is scratch.
  */
 static void
 column_stats(const float *values, const int32_t *frame_index, size_t n, double frame_seconds,
@@ -445,7 +509,7 @@ column_stats(const float *values, const int32_t *frame_index, size_t n, double f
 	/* Percentiles last, on order keys that selection reorders. */
 	for (size_t i = 0; i < n; i++)
 		keys[i] = order_key(values[i]);
-	percentiles(keys, n, p);
+	percentiles(keys, n, keys + n, p);
 	out[2] = (float) p[0];
 	out[3] = (float) p[1];
 	out[4] = (float) p[2];
@@ -509,7 +573,7 @@ typedef struct ExtractWork
 	float	   *spectral_scratch;
 	double	   *mel_sums;		/* per band: sum, sum of squares */
 	float	   *values;			/* one column's selected values */
-	uint32_t   *keys;			/* and their order keys */
+	uint32_t   *keys;			/* and their order keys, then as many for selection */
 	int32_t    *voiced_frames;	/* indices of voiced frames */
 	int32_t    *voiced_pairs;	/* indices t of voiced frames whose predecessor is voiced */
 } ExtractWork;
@@ -700,7 +764,7 @@ ser_extract_features(const SerFeatureParams *p, const float *pcm, size_t n, int 
 	{
 		out->utterance = ser_malloc_array((size_t) out->n_utterance, sizeof(float));
 		w.values = ser_malloc_array(rows, sizeof(float));
-		w.keys = ser_malloc_array(rows, sizeof(uint32_t));
+		w.keys = ser_malloc_array(rows, 2 * sizeof(uint32_t));
 		w.voiced_frames = ser_malloc_array(rows, sizeof(int32_t));
 		w.voiced_pairs = ser_malloc_array(rows, sizeof(int32_t));
 		if (out->utterance == NULL || w.values == NULL || w.keys == NULL || w.voiced_frames == NULL

@@ -34,7 +34,7 @@
  * frames a second).  When only the utterance vector is asked for, the
  * log-mel columns are summarised on the fly and not stored.  Measured peak of
  * the core's allocations for 600 s at 16 kHz (test_features.c), on top of
- * the 36.6 MB of PCM: 22.9 MB for the utterance vector, 36.6 MB for the
+ * the 36.6 MB of PCM: 23.1 MB for the utterance vector, 36.6 MB for the
  * frame matrix.  The results do not depend on what is asked for.
  *
  * Cost (bench_features.c): one 512-point real FFT per frame for the

@@ -52,6 +52,7 @@ typedef struct YinWork
 	int64_t		first_start;	/* first sample of frame 0 (negative: zero padding) */
 	int			fft_size;		/* N */
 	int			n_bins;			/* N/2 + 1 */
+	int			bin_stride;		/* n_bins rounded up to whole vectors of four */
 	bool		use_blocks;		/* the block method, else one transform pair per frame */
 	int			n_blocks;		/* nb = L / H */
 	int			remainder;		/* q = L - nb H */
@@ -62,10 +63,8 @@ typedef struct YinWork
 	double	   *norm;			/* P+1: its normaliser, mean of d(1..tau) + FLT_MIN */
 	double	   *inverse_tau;	/* P+1: 1/tau, so the normalisation needs one division, not two */
 	float	   *padded;			/* L: a frame running past the signal's ends, with its zeros */
-	float	   *acc_re;			/* n_bins each: R_t, the running tail segment, A_Q */
+	float	   *acc_re;			/* bin_stride each (n_bins for the direct method): R_t, A_Q */
 	float	   *acc_im;
-	float	   *seg_re;
-	float	   *seg_im;
 	float	   *q_re;
 	float	   *q_im;
 	/* the blocks of the current frame, block j in slot j % n_blocks */
@@ -73,7 +72,7 @@ typedef struct YinWork
 	bool	   *slot_spectrum;	/* its spectrum A_j is computed */
 	bool	   *slot_product;	/* its product with its segment is computed */
 	double	   *slot_energy;	/* sum of its squared samples */
-	float	   *block_re;		/* n_blocks x n_bins each */
+	float	   *block_re;		/* n_blocks x bin_stride each */
 	float	   *block_im;
 	float	   *product_re;
 	float	   *product_im;
@@ -89,8 +88,6 @@ yin_work_free(YinWork *w)
 	ser_free(w->padded);
 	ser_free(w->acc_re);
 	ser_free(w->acc_im);
-	ser_free(w->seg_re);
-	ser_free(w->seg_im);
 	ser_free(w->q_re);
 	ser_free(w->q_im);
 	ser_free(w->slot_block);
@@ -183,6 +180,7 @@ yin_work_init(const SerFeatureParams *p, YinWork *w, SerError *err)
 		}
 	}
 	w->n_bins = w->fft_size / 2 + 1;
+	w->bin_stride = (w->n_bins + 3) & ~3;
 
 	bins = (size_t) w->n_bins;
 	slots = w->use_blocks ? (size_t) w->n_blocks : 0;
@@ -194,21 +192,25 @@ yin_work_init(const SerFeatureParams *p, YinWork *w, SerError *err)
 	failed = !w->cum || !w->diff || !w->norm || !w->inverse_tau || !w->padded;
 	if (w->use_blocks)
 	{
-		w->acc_re = ser_malloc_array(bins, sizeof(float));
-		w->acc_im = ser_malloc_array(bins, sizeof(float));
-		w->seg_re = ser_malloc_array(bins, sizeof(float));
-		w->seg_im = ser_malloc_array(bins, sizeof(float));
-		w->q_re = ser_malloc_array(bins, sizeof(float));
-		w->q_im = ser_malloc_array(bins, sizeof(float));
+		/*
+		 * Spectra padded to whole vectors, the padding zero (calloc) and
+		 * never written: the frame's sum reads it, the transforms do not.
+		 */
+		size_t		stride = (size_t) w->bin_stride;
+
+		w->acc_re = ser_calloc(stride, sizeof(float));
+		w->acc_im = ser_calloc(stride, sizeof(float));
+		w->q_re = ser_calloc(stride, sizeof(float));
+		w->q_im = ser_calloc(stride, sizeof(float));
 		w->slot_block = ser_malloc_array(slots, sizeof(int64_t));
 		w->slot_spectrum = ser_malloc_array(slots, sizeof(bool));
 		w->slot_product = ser_malloc_array(slots, sizeof(bool));
 		w->slot_energy = ser_malloc_array(slots, sizeof(double));
-		w->block_re = ser_malloc_array(slots * bins, sizeof(float));
-		w->block_im = ser_malloc_array(slots * bins, sizeof(float));
-		w->product_re = ser_malloc_array(slots * bins, sizeof(float));
-		w->product_im = ser_malloc_array(slots * bins, sizeof(float));
-		failed = failed || !w->acc_re || !w->acc_im || !w->seg_re || !w->seg_im || !w->q_re
+		w->block_re = ser_calloc(slots * stride, sizeof(float));
+		w->block_im = ser_calloc(slots * stride, sizeof(float));
+		w->product_re = ser_calloc(slots * stride, sizeof(float));
+		w->product_im = ser_calloc(slots * stride, sizeof(float));
+		failed = failed || !w->acc_re || !w->acc_im || !w->q_re
 			|| !w->q_im || !w->slot_block || !w->slot_spectrum || !w->slot_product
 			|| !w->slot_energy || !w->block_re || !w->block_im || !w->product_re || !w->product_im;
 	}
@@ -292,20 +294,53 @@ is_trough(const YinWork *w, int v, int count)
 }
 
 /*
- * Whether d / norm may be below the threshold or below lowest: d < bound *
- * norm (norm > 0) with a margin far above the round-off of either side, so
- * that no candidate is missed; candidates are then decided with the
- * division itself.  Bitwise, not short-circuit: no branches to mispredict.
+ * Whether d / norm may be below bound = max(threshold, lowest so far): d <
+ * bound * norm (norm > 0) with a margin far above the round-off of either
+ * side, so that no candidate is missed; candidates are then decided with
+ * the division itself.  One bound covers both tests: for norm > 0 the
+ * product and the margin grow with the bound.  Bitwise, not short-circuit:
+ * no branches to mispredict.
  */
 static inline int
-may_matter(double d, double norm, double threshold, double lowest)
+may_matter(double d, double norm, double bound)
 {
-	double		below_threshold = threshold * norm;
-	double		below_lowest = lowest * norm;
+	double		below = bound * norm;
 
-	return (norm <= 0.0)
-		| (d < below_threshold + fabs(below_threshold) * 1e-9)
-		| (d < below_lowest + fabs(below_lowest) * 1e-9);
+	return (norm <= 0.0) | (d < below + fabs(below) * 1e-9);
+}
+
+typedef long long SerVec2l __attribute__((vector_size(16)));
+
+/* may_matter on two candidates at once, lane by lane the same operations. */
+static inline SerVec2l
+may_matter2(const double *d, const double *norm, double bound)
+{
+	SerVec2d	dv,
+				nv,
+				below,
+				magnitude;
+	SerVec2l	bits;
+	const SerVec2d zero = {0.0, 0.0};
+	const SerVec2d margin = {1e-9, 1e-9};
+	const SerVec2l no_sign = {0x7fffffffffffffffLL, 0x7fffffffffffffffLL};
+
+	memcpy(&dv, d, sizeof(dv));
+	memcpy(&nv, norm, sizeof(nv));
+	below = nv * (SerVec2d) {bound, bound};
+	memcpy(&bits, &below, sizeof(bits));
+	bits &= no_sign;
+	memcpy(&magnitude, &bits, sizeof(magnitude));
+	return (nv <= zero) | (dv < below + magnitude * margin);
+}
+
+/* Whether any of the eight candidates d[0..8) / norm[0..8) may be below bound. */
+static inline bool
+any_may_matter8(const double *d, const double *norm, double bound)
+{
+	SerVec2l	any = may_matter2(d, norm, bound) | may_matter2(d + 2, norm + 2, bound)
+		| may_matter2(d + 4, norm + 4, bound) | may_matter2(d + 6, norm + 6, bound);
+
+	return (any[0] | any[1]) != 0;
 }
 
 /*
@@ -405,18 +440,28 @@ yin_choose(const SerFeatureParams *p, YinWork *w, const float *x, const float *a
 	for (int group = 0; group < count && best < 0; group += 8)
 	{
 		int			end = group + 8 < count ? group + 8 : count;
-		int			any = 0;
+		double		bound = threshold > lowest ? threshold : lowest;
 
 		/* eight candidates at a time against the lowest value so far (it only falls) */
-		for (int v = group; v < end; v++)
-			any |= may_matter(diff[lo + v], norm[lo + v], threshold, lowest);
-		if (!any)
-			continue;
+		if (end - group == 8)
+		{
+			if (!any_may_matter8(diff + lo + group, norm + lo + group, bound))
+				continue;
+		}
+		else
+		{
+			int			any = 0;
+
+			for (int v = group; v < end; v++)
+				any |= may_matter(diff[lo + v], norm[lo + v], bound);
+			if (!any)
+				continue;
+		}
 		for (int v = group; v < end; v++)
 		{
 			double		here;
 
-			if (!may_matter(diff[lo + v], norm[lo + v], threshold, lowest))
+			if (!may_matter(diff[lo + v], norm[lo + v], threshold > lowest ? threshold : lowest))
 				continue;
 			here = cmnd_at(w, lo + v);
 			if (here < lowest)
@@ -544,42 +589,29 @@ piece_spectrum(YinWork *w, const float *pcm, size_t n, int64_t start, int len, f
 	ser_real_fft_forward(w->fft, re, im);
 }
 
-/* acc (+)= conj(a) * b over the bins. */
+/*
+ * conj(A_j) (A_j + ... + A_{j+D}) into product_re, product_im, four bins at
+ * a time, the segment's sum in registers: blocks[0..D] hold A_j..A_{j+D}.
+ */
 static void
-add_conj_product(int bins, const float *restrict a_re, const float *restrict a_im,
-				 const float *restrict b_re, const float *restrict b_im,
-				 float *restrict acc_re, float *restrict acc_im, bool first)
+block_product(size_t stride, int D, const float *const *blocks_re, const float *const *blocks_im,
+			  float *restrict product_re, float *restrict product_im)
 {
-	if (first)
-		for (int k = 0; k < bins; k++)
-		{
-			acc_re[k] = a_re[k] * b_re[k] + a_im[k] * b_im[k];
-			acc_im[k] = a_re[k] * b_im[k] - a_im[k] * b_re[k];
-		}
-	else
-		for (int k = 0; k < bins; k++)
-		{
-			acc_re[k] += a_re[k] * b_re[k] + a_im[k] * b_im[k];
-			acc_im[k] += a_re[k] * b_im[k] - a_im[k] * b_re[k];
-		}
-}
-
-/* dst (+)= src over the bins (complex, split). */
-static void
-add_spectrum(int bins, const float *restrict src_re, const float *restrict src_im,
-			 float *restrict dst_re, float *restrict dst_im, bool first)
-{
-	if (first)
+	for (size_t k = 0; k < stride; k += 4)
 	{
-		memcpy(dst_re, src_re, (size_t) bins * sizeof(float));
-		memcpy(dst_im, src_im, (size_t) bins * sizeof(float));
-	}
-	else
-		for (int k = 0; k < bins; k++)
+		SerVec4		a_re = ser_vec4_load(blocks_re[0] + k),
+					a_im = ser_vec4_load(blocks_im[0] + k);
+		SerVec4		seg_re = a_re,
+					seg_im = a_im;
+
+		for (int d = 1; d <= D; d++)
 		{
-			dst_re[k] += src_re[k];
-			dst_im[k] += src_im[k];
+			seg_re += ser_vec4_load(blocks_re[d] + k);
+			seg_im += ser_vec4_load(blocks_im[d] + k);
 		}
+		ser_vec4_store(product_re + k, a_re * seg_re + a_im * seg_im);
+		ser_vec4_store(product_im + k, a_re * seg_im - a_im * seg_re);
+	}
 }
 
 /* The block method (see the top of the file) for frame t. */
@@ -592,25 +624,26 @@ yin_frame_blocks(const SerFeatureParams *p, YinWork *w, const float *pcm, size_t
 	int			nb = w->n_blocks;
 	int			q = w->remainder;
 	int			D = w->reach;
-	size_t		bins = (size_t) w->n_bins;
+	size_t		stride = (size_t) w->bin_stride;
 	int64_t		start = w->first_start + t * H;
 	int			slot[64];
 	const float *block_re[64];
 	const float *block_im[64];
+	const float *product_re[64];
+	const float *product_im[64];
+	int			n_products,
+				n_tail;
 	float	   *acc_re = w->acc_re;
 	float	   *acc_im = w->acc_im;
-	float	   *seg_re = w->seg_re;
-	float	   *seg_im = w->seg_im;
 	double		energy = 0.0;
 	const float *x;
-	bool		have_sum = false;
 
 	for (int b = 0; b < nb; b++)
 	{
 		slot[b] = block_slot(w, pcm, n, t + b);
 		energy += w->slot_energy[slot[b]];
-		block_re[b] = w->block_re + (size_t) slot[b] * bins;
-		block_im[b] = w->block_im + (size_t) slot[b] * bins;
+		block_re[b] = w->block_re + (size_t) slot[b] * stride;
+		block_im[b] = w->block_im + (size_t) slot[b] * stride;
 	}
 	if (q > 0)
 	{
@@ -628,39 +661,78 @@ yin_frame_blocks(const SerFeatureParams *p, YinWork *w, const float *pcm, size_t
 			w->slot_spectrum[slot[b]] = true;
 		}
 
-	/* Blocks whose whole segment lies in the frame: their products, made once per block, summed. */
+	/* Blocks whose whole segment lies in the frame: their products, made once per block. */
 	for (int b = 0; b + D < nb; b++)
 	{
 		int			s = slot[b];
-		float	   *product_re = w->product_re + (size_t) s * bins;
-		float	   *product_im = w->product_im + (size_t) s * bins;
 
+		product_re[b] = w->product_re + (size_t) s * stride;
+		product_im[b] = w->product_im + (size_t) s * stride;
 		if (!w->slot_product[s])
 		{
-			for (int d = 0; d <= D; d++)
-				add_spectrum((int) bins, block_re[b + d], block_im[b + d], seg_re, seg_im, d == 0);
-			add_conj_product((int) bins, block_re[b], block_im[b], seg_re, seg_im,
-							 product_re, product_im, true);
+			block_product(stride, D, block_re + b, block_im + b, w->product_re + (size_t) s * stride,
+						  w->product_im + (size_t) s * stride);
 			w->slot_product[s] = true;
 		}
-		add_spectrum((int) bins, product_re, product_im, acc_re, acc_im, !have_sum);
-		have_sum = true;
 	}
-
-	/* Q with itself, then each of the last blocks with the rest of the frame. */
 	if (q > 0)
-	{
 		piece_spectrum(w, pcm, n, start + (int64_t) nb * H, q, w->q_re, w->q_im);
-		add_spectrum((int) bins, w->q_re, w->q_im, seg_re, seg_im, true);
-		add_conj_product((int) bins, w->q_re, w->q_im, seg_re, seg_im, acc_re, acc_im, !have_sum);
-		have_sum = true;
-	}
-	for (int m = 1; m <= D && m <= nb; m++)
+
+	/*
+	 * R_t four bins at a time in one pass, the partial sums in registers:
+	 * the products summed, then Q with itself, then each of the last blocks
+	 * with the rest of the frame (the running tail segment).  Per bin the
+	 * operations and their order are those of a pass per term.
+	 */
+	n_products = nb - D > 0 ? nb - D : 0;
+	n_tail = D < nb ? D : nb;
+	for (size_t k = 0; k < stride; k += 4)
 	{
-		add_spectrum((int) bins, block_re[nb - m], block_im[nb - m], seg_re, seg_im, q == 0 && m == 1);
-		add_conj_product((int) bins, block_re[nb - m], block_im[nb - m], seg_re, seg_im,
-						 acc_re, acc_im, !have_sum);
-		have_sum = true;
+		SerVec4		sum_re = {0, 0, 0, 0},
+					sum_im = {0, 0, 0, 0},
+					tail_re = {0, 0, 0, 0},
+					tail_im = {0, 0, 0, 0};
+		bool		have_sum = false;
+
+		for (int b = 0; b < n_products; b++)
+		{
+			SerVec4		p_re = ser_vec4_load(product_re[b] + k),
+						p_im = ser_vec4_load(product_im[b] + k);
+
+			sum_re = have_sum ? sum_re + p_re : p_re;
+			sum_im = have_sum ? sum_im + p_im : p_im;
+			have_sum = true;
+		}
+		if (q > 0)
+		{
+			SerVec4		a_re = ser_vec4_load(w->q_re + k),
+						a_im = ser_vec4_load(w->q_im + k);
+			SerVec4		c_re = a_re * a_re + a_im * a_im,
+						c_im = a_re * a_im - a_im * a_re;
+
+			tail_re = a_re;
+			tail_im = a_im;
+			sum_re = have_sum ? sum_re + c_re : c_re;
+			sum_im = have_sum ? sum_im + c_im : c_im;
+			have_sum = true;
+		}
+		for (int m = 1; m <= n_tail; m++)
+		{
+			SerVec4		a_re = ser_vec4_load(block_re[nb - m] + k),
+						a_im = ser_vec4_load(block_im[nb - m] + k);
+			SerVec4		c_re,
+						c_im;
+
+			tail_re = (q == 0 && m == 1) ? a_re : tail_re + a_re;
+			tail_im = (q == 0 && m == 1) ? a_im : tail_im + a_im;
+			c_re = a_re * tail_re + a_im * tail_im;
+			c_im = a_re * tail_im - a_im * tail_re;
+			sum_re = have_sum ? sum_re + c_re : c_re;
+			sum_im = have_sum ? sum_im + c_im : c_im;
+			have_sum = true;
+		}
+		ser_vec4_store(acc_re + k, sum_re);
+		ser_vec4_store(acc_im + k, sum_im);
 	}
 	ser_real_fft_inverse(w->fft, acc_re, acc_im);
 

@@ -3,12 +3,14 @@
  * double-precision definitions: the real FFT (half-size complex transform
  * plus separation) against a direct DFT, YIN's block method and its direct
  * method against a brute-force YIN, and spectral contrast (per-lane
- * extremes, and plain insertion for large quantiles) against sorting.
+ * extremes, and plain insertion for large quantiles) against sorting, and
+ * the utterance percentiles (bucket bracketing) against sorting.
  * A process of its own: the FFT sizes here do not crowd the per-process
  * plan cache of the other feature tests.
  */
 #include "unit.h"
 
+#include "features/features.h"
 #include "features/fft.h"
 #include "features/pitch.h"
 #include "features/spectral.h"
@@ -335,11 +337,113 @@ test_contrast(void)
 	free(x);
 }
 
+/* numpy's default percentile of sorted[0..n): linear between order statistics. */
+static float
+sorted_percentile(const float *sorted, size_t n, double q)
+{
+	double		position = q * (double) (n - 1);
+	size_t		k = (size_t) floor(position);
+	double		fraction = position - (double) k;
+	double		low = sorted[k];
+	double		high = (fraction > 0.0 && k + 1 < n) ? sorted[k + 1] : low;
+
+	return (float) (low + fraction * (high - low));
+}
+
+/*
+ * Every p10/p50/p90 of a frame column in the utterance vector equals the
+ * percentile of the sorted column, bit for bit, for clips from one frame to
+ * a few thousand: noise with a silent stretch (ties, a constant run), a
+ * steady tone (values packed together), bursts of heavy-tailed noise
+ * (values spread over decades, so that bracketing has to narrow down
+ * several times).
+ */
+static void
+test_percentiles(void)
+{
+	static const size_t frame_counts[] = {1, 2, 3, 10, 48, 49, 50, 97, 351, 2000};
+	SerFeatureParams p;
+	int			compared = 0,
+				mismatched = 0;
+
+	ser_feature_params_default(&p);
+	for (int kind = 0; kind < 3; kind++)
+		for (size_t c = 0; c < sizeof(frame_counts) / sizeof(frame_counts[0]); c++)
+		{
+			size_t		n = (frame_counts[c] - 1) * (size_t) p.hop_length + 1;
+			float	   *x = malloc(sizeof(float) * n);
+			float	   *column;
+			SerFeatureSet fs;
+			SerError	err;
+			char		name[64],
+						frame_name[64];
+
+			for (size_t i = 0; i < n; i++)
+			{
+				double		noise = uniform() * 2.0 - 1.0;
+
+				if (kind == 0)
+					x[i] = (i > n / 3 && i < n / 2) ? 0.0f : (float) (0.3 * noise);
+				else if (kind == 1)
+					x[i] = (float) (0.5 * sin(2.0 * M_PI * 220.0 * i / SR));
+				else
+					x[i] = (float) (noise * exp(8.0 * uniform() - 8.0) * ((i / 800) % 3 == 0));
+			}
+			if (ser_extract_features(&p, x, n, SER_FEATURES_FRAMES | SER_FEATURES_UTTERANCE,
+									 &fs, &err) != SER_OK)
+			{
+				UNIT_OK(0, "features of %zu frames: %s", frame_counts[c], err.message);
+				free(x);
+				continue;
+			}
+			column = malloc(sizeof(float) * fs.n_frames);
+			for (int u = 0; u < fs.n_utterance; u++)
+			{
+				size_t		len;
+				double		q;
+				int			found = -1;
+
+				ser_utterance_feature_name(&p, u, name, sizeof(name));
+				len = strlen(name);
+				if (len < 5 || name[len - 4] != '_' || name[len - 3] != 'p')
+					continue;
+				q = atoi(name + len - 2) / 100.0;
+				name[len - 4] = '\0';
+				for (int f = 0; f < fs.n_frame_features && found < 0; f++)
+				{
+					ser_frame_feature_name(&p, f, frame_name, sizeof(frame_name));
+					if (strcmp(frame_name, name) == 0)
+						found = f;
+				}
+				if (found < 0)
+					continue;	/* voiced frames only (f0, hnr): not a whole column */
+				for (size_t t = 0; t < fs.n_frames; t++)
+					column[t] = fs.frames[t * fs.n_frame_features + found];
+				qsort(column, fs.n_frames, sizeof(float), compare_floats);
+				compared++;
+				if (fs.utterance[u] != sorted_percentile(column, fs.n_frames, q))
+				{
+					if (mismatched++ == 0)
+						UNIT_DIAG("%s p%02.0f of %zu frames: %.9g, sorting gives %.9g", name, q * 100.0,
+								  fs.n_frames, fs.utterance[u],
+								  sorted_percentile(column, fs.n_frames, q));
+				}
+			}
+			free(column);
+			ser_feature_set_free(&fs);
+			free(x);
+		}
+	UNIT_OK(compared > 1000 && mismatched == 0,
+			"utterance percentiles equal sorting bit for bit (%d columns compared, %d differ)",
+			compared, mismatched);
+}
+
 int
 main(void)
 {
 	test_fft();
 	test_yin_methods();
 	test_contrast();
+	test_percentiles();
 	return unit_done();
 }
