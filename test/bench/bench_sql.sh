@@ -27,8 +27,9 @@ CLIP=$(mktemp /tmp/ser-clip.XXXXXX.wav)
 sox "$ROOT/test/fixtures/ravdess/03-01-05-02-01-01-01.wav" -b 16 "$CLIP" trim 0 168000s
 psql -X -q -v f="$CLIP" <<'SQL'
 \lo_import :f
-CREATE TABLE clip AS SELECT lo_get(:LASTOID) AS audio;
-SELECT lo_unlink(:LASTOID) \gset
+\set oid :LASTOID
+CREATE TABLE clip AS SELECT lo_get(:oid) AS audio;
+SELECT lo_unlink(:oid) \gset
 ALTER TABLE clip ALTER audio SET STORAGE EXTERNAL;
 CREATE TABLE timings (label text, ms float8);
 CREATE FUNCTION bench(label text, expr text, repeats int) RETURNS void LANGUAGE plpgsql AS $$
