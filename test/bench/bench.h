@@ -36,6 +36,28 @@ bench_median(double *t, int n)
 	return n % 2 ? t[n / 2] : 0.5 * (t[n / 2 - 1] + t[n / 2]);
 }
 
+/* A whole file in malloc'd memory, or NULL. */
+static inline unsigned char *
+bench_read_file(const char *path, size_t *len)
+{
+	FILE	   *f = fopen(path, "rb");
+	unsigned char *buf;
+
+	if (f == NULL)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	*len = (size_t) ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = malloc(*len ? *len : 1);
+	if (buf != NULL && fread(buf, 1, *len, f) != *len)
+	{
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	return buf;
+}
+
 /* A 16-bit mono WAV file image holding pcm (float in [-1, 1]) at rate. */
 static inline unsigned char *
 bench_make_wav(const float *pcm, size_t n, int rate, size_t *len)

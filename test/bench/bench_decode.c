@@ -11,27 +11,6 @@
 
 #define REPEATS 300
 
-static unsigned char *
-read_file(const char *path, size_t *len)
-{
-	FILE	   *f = fopen(path, "rb");
-	unsigned char *buf;
-
-	if (f == NULL)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	*len = (size_t) ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc(*len);
-	if (fread(buf, 1, *len, f) != *len)
-	{
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	return buf;
-}
-
 static double
 time_decode(const unsigned char *wav, size_t len, int rate)
 {
@@ -62,7 +41,7 @@ main(void)
 	const char *path = "test/fixtures/ravdess/03-01-05-02-01-01-01.wav";
 	size_t		len,
 				clip_len;
-	unsigned char *file = read_file(path, &len);
+	unsigned char *file = bench_read_file(path, &len);
 	SerDecodeOptions native = {0, 600};
 	SerPcm		pcm;
 	SerError	err;

@@ -30,27 +30,6 @@ static const char *const work_names[] = {
 	"decode + frame matrix (ser_frames)", "decode + pitch track (ser_pitch)"
 };
 
-static unsigned char *
-read_file(const char *path, size_t *len)
-{
-	FILE	   *f = fopen(path, "rb");
-	unsigned char *buf;
-
-	if (f == NULL)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	*len = (size_t) ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc(*len);
-	if (fread(buf, 1, *len, f) != *len)
-	{
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	return buf;
-}
-
 static void
 fail(const char *what, const SerError *err)
 {
@@ -121,7 +100,7 @@ main(void)
 	size_t		len,
 				wav48_len,
 				wav16_len;
-	unsigned char *file = read_file(path, &len);
+	unsigned char *file = bench_read_file(path, &len);
 	SerDecodeOptions native = {0, 600};
 	SerDecodeOptions to16k = {16000, 600};
 	SerPcm		original,

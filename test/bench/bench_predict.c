@@ -11,35 +11,14 @@
 
 #define REPEATS 200
 
-static unsigned char *
-read_file(const char *path, size_t *len)
-{
-	FILE	   *f = fopen(path, "rb");
-	unsigned char *buf;
-
-	if (f == NULL)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	*len = (size_t) ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc(*len ? *len : 1);
-	if (fread(buf, 1, *len, f) != *len)
-	{
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	return buf;
-}
-
 int
 main(void)
 {
 	size_t		len,
 				model_len,
 				clip_len;
-	unsigned char *file = read_file("test/fixtures/ravdess/03-01-05-02-01-01-01.wav", &len);
-	unsigned char *blob = read_file("model/ser_default.sermodel", &model_len);
+	unsigned char *file = bench_read_file("test/fixtures/ravdess/03-01-05-02-01-01-01.wav", &len);
+	unsigned char *blob = bench_read_file("model/ser_default.sermodel", &model_len);
 	SerDecodeOptions native = {0, 600};
 	SerDecodeOptions to16k = {16000, 600};
 	SerPcm		pcm;

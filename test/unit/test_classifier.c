@@ -11,25 +11,6 @@
 #include "classifier/classifier.h"
 #include "model/metrics.h"
 
-static long outstanding = 0;
-
-static void *
-counting_alloc(size_t size)
-{
-	size_t	   *p = malloc(size + 2 * sizeof(size_t));
-
-	if (p == NULL)
-		return NULL;
-	outstanding++;
-	return p + 2;
-}
-
-static void
-counting_free(void *ptr)
-{
-	outstanding--;
-	free((size_t *) ptr - 2);
-}
 
 /*
  * Class 0: a low hum (150-200 Hz harmonics); class 1: a high whistle

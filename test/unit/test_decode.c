@@ -13,26 +13,6 @@
 
 #define FIX "test/fixtures/audio/"
 
-/* Allocation accounting through the core's allocator hook. */
-static long outstanding = 0;
-
-static void *
-counting_alloc(size_t size)
-{
-	size_t	   *p = malloc(size + sizeof(size_t) * 2);
-
-	if (p == NULL)
-		return NULL;
-	outstanding++;
-	return p + 2;
-}
-
-static void
-counting_free(void *ptr)
-{
-	outstanding--;
-	free((size_t *) ptr - 2);
-}
 
 static bool cancel_now = false;
 static bool

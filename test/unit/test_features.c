@@ -13,41 +13,11 @@
 
 #include <math.h>
 
-/* The status of the last call; UNIT_OK evaluates its condition twice, so calls go before it. */
+/* The status of the last call (calls are made before the UNIT_OK that checks them, for readable output). */
 static SerStatus status;
 #include <stdint.h>
 
 #define SR 16000
-
-/* Allocation accounting through the core's allocator hook: count, bytes, peak bytes. */
-static long outstanding = 0;
-static size_t bytes_now = 0;
-static size_t bytes_peak = 0;
-
-static void *
-counting_alloc(size_t size)
-{
-	size_t	   *p = malloc(size + sizeof(size_t) * 2);
-
-	if (p == NULL)
-		return NULL;
-	p[0] = size;
-	outstanding++;
-	bytes_now += size;
-	if (bytes_now > bytes_peak)
-		bytes_peak = bytes_now;
-	return p + 2;
-}
-
-static void
-counting_free(void *ptr)
-{
-	size_t	   *p = (size_t *) ptr - 2;
-
-	outstanding--;
-	bytes_now -= p[0];
-	free(p);
-}
 
 static int	cancel_after = -1;	/* polls left before ser_interrupted() says yes; -1: never */
 static bool

@@ -14,25 +14,6 @@
 
 #include <stdint.h>
 
-static long outstanding = 0;
-
-static void *
-counting_alloc(size_t size)
-{
-	size_t	   *p = malloc(size + sizeof(size_t) * 2);
-
-	if (p == NULL)
-		return NULL;
-	outstanding++;
-	return p + 2;
-}
-
-static void
-counting_free(void *ptr)
-{
-	outstanding--;
-	free((size_t *) ptr - 2);
-}
 
 static void
 put_u32(unsigned char *p, uint32_t v)

@@ -12,25 +12,6 @@
 #include "model/network.h"
 #include "model/tensor_blob.h"
 
-static long outstanding = 0;
-
-static void *
-counting_alloc(size_t size)
-{
-	size_t	   *p = malloc(size + sizeof(size_t) * 2);
-
-	if (p == NULL)
-		return NULL;
-	outstanding++;
-	return p + 2;
-}
-
-static void
-counting_free(void *ptr)
-{
-	outstanding--;
-	free((size_t *) ptr - 2);
-}
 
 static SerRng rng;
 

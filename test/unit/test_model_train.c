@@ -22,25 +22,6 @@
 #define N_CLIPS (N_SPEAKERS * PER_SPEAKER)
 #define MAX_T 70
 
-static long outstanding = 0;
-
-static void *
-counting_alloc(size_t size)
-{
-	size_t	   *p = malloc(size + sizeof(size_t) * 2);
-
-	if (p == NULL)
-		return NULL;
-	outstanding++;
-	return p + 2;
-}
-
-static void
-counting_free(void *ptr)
-{
-	outstanding--;
-	free((size_t *) ptr - 2);
-}
 
 typedef struct Corpus
 {

@@ -53,6 +53,41 @@ unit_done(void)
 	return unit_failed == 0 ? 0 : 1;
 }
 
+/*
+ * Allocation accounting through the core's allocator hook
+ * (ser_set_allocator(counting_alloc, counting_free)): `outstanding` counts
+ * core allocations not yet released, so a test can show that a call, or a
+ * failing call, leaves nothing behind.
+ */
+static long outstanding __attribute__((unused)) = 0;
+static size_t bytes_now __attribute__((unused)) = 0;
+static size_t bytes_peak __attribute__((unused)) = 0;	/* high-water mark of live bytes */
+
+static inline void *
+counting_alloc(size_t size)
+{
+	size_t	   *p = malloc(size + 2 * sizeof(size_t));	/* keeps 16-byte alignment */
+
+	if (p == NULL)
+		return NULL;
+	p[0] = size;
+	outstanding++;
+	bytes_now += size;
+	if (bytes_now > bytes_peak)
+		bytes_peak = bytes_now;
+	return p + 2;
+}
+
+static inline void
+counting_free(void *ptr)
+{
+	size_t	   *p = (size_t *) ptr - 2;
+
+	outstanding--;
+	bytes_now -= p[0];
+	free(p);
+}
+
 /* Read a whole file into malloc'd memory; returns NULL if absent. */
 static inline unsigned char *
 unit_read_file(const char *path, size_t *len)
