@@ -201,7 +201,11 @@ read_file_bytes(const char *full, const char *rel)
 	bytea	   *buf;
 	size_t		done = 0;
 
-	fd = OpenTransientFile(full, O_RDONLY | PG_BINARY);
+	/*
+	 * O_NONBLOCK: if the entry was replaced by a FIFO since it was listed,
+	 * opening it must not wait for a writer; the fstat below then refuses it.
+	 */
+	fd = OpenTransientFile(full, O_RDONLY | PG_BINARY | O_NONBLOCK);
 	if (fd < 0)
 	{
 		ereport(WARNING,
@@ -214,6 +218,13 @@ read_file_bytes(const char *full, const char *rel)
 		ereport(WARNING,
 				(errcode_for_file_access(),
 				 errmsg("skipping \"%s\": could not stat file: %m", rel)));
+		CloseTransientFile(fd);
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode))
+	{
+		ereport(WARNING,
+				(errmsg("skipping \"%s\": not a regular file", rel)));
 		CloseTransientFile(fd);
 		return NULL;
 	}
