@@ -100,6 +100,27 @@ SELECT ser_train('tiny', 'SELECT audio, CASE WHEN name LIKE ''tone%'' THEN ''ton
 }
 $_->quit for @readers;
 
+# No per-call growth: one backend runs features and predictions on every
+# row many times; its resident memory after a warm-up stays flat.
+my $worker = $node->background_psql('postgres');
+my $wpid = $worker->query_safe('SELECT pg_backend_pid()');
+chomp $wpid;
+sub backend_rss
+{
+	open(my $fh, '<', "/proc/$wpid/status") or return -1;
+	while (<$fh>) { return $1 if /^VmRSS:\s+(\d+)/; }
+	return -1;
+}
+my $loop = q{SELECT count(ser_features(audio)) + count(ser_predict(audio, 'tiny')) + count(ser_pitch(audio)) FROM rec, generate_series(1, 3)};
+$worker->query_safe($loop);
+my $rss_before = backend_rss();
+$worker->query_safe($loop) for (1 .. 3);
+my $rss_after = backend_rss();
+cmp_ok($rss_after - $rss_before, '<', 2048,
+	sprintf('backend memory flat over %d feature, pitch and prediction calls: %d kB -> %d kB',
+		3 * 3 * 3 * scalar(@files) * 8, $rss_before, $rss_after));
+$worker->quit;
+
 is($node->safe_psql('postgres', 'SELECT 1'), '1', 'server still up');
 ok(slurp_file($node->logfile) !~ /terminated by signal/, 'no backend crashed');
 $node->stop;
