@@ -18,6 +18,7 @@
  * own vectoriser does poorly on the mirrored indices).
  */
 #include "features/fft.h"
+#include "features/vec.h"
 
 #include <fftw3.h>
 #include <math.h>
@@ -25,8 +26,6 @@
 
 /* A handful of sizes per process (the spectral n_fft, the YIN transform size). */
 #define FFT_CACHE_SLOTS 8
-
-typedef float Vec4 __attribute__((vector_size(16)));
 
 static SerRealFft fft_cache[FFT_CACHE_SLOTS];
 static int	fft_cache_used = 0;
@@ -98,52 +97,31 @@ ser_real_fft_get(int n, SerRealFft **fft, SerError *err)
 	return SER_OK;
 }
 
-static inline Vec4
-load4(const float *p)
-{
-	Vec4		v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static inline void
-store4(float *p, Vec4 v)
-{
-	memcpy(p, &v, sizeof(v));
-}
-
-static inline Vec4
-reverse4(Vec4 v)
-{
-	return (Vec4) {v[3], v[2], v[1], v[0]};
-}
-
 /*
  * Separate bins k..k+3 (into xr, xi) and m-k..m-k-3 (into yr, yi, lane j
  * holding bin m-k-j) from the half-size spectrum z.  Needs k + 3 < m - k - 3.
  */
 static inline void
 separate4(const float *z, int m, int k, const float *twr, const float *twi,
-		  Vec4 *xr, Vec4 *xi, Vec4 *yr, Vec4 *yi)
+		  SerVec4 *xr, SerVec4 *xi, SerVec4 *yr, SerVec4 *yi)
 {
-	Vec4		a0 = load4(z + 2 * k),
-				a1 = load4(z + 2 * k + 4),
-				b0 = load4(z + 2 * (m - k - 3)),
-				b1 = load4(z + 2 * (m - k - 1));
-	Vec4		ar = {a0[0], a0[2], a1[0], a1[2]},
+	SerVec4		a0 = ser_vec4_load(z + 2 * k),
+				a1 = ser_vec4_load(z + 2 * k + 4),
+				b0 = ser_vec4_load(z + 2 * (m - k - 3)),
+				b1 = ser_vec4_load(z + 2 * (m - k - 1));
+	SerVec4		ar = {a0[0], a0[2], a1[0], a1[2]},
 				ai = {a0[1], a0[3], a1[1], a1[3]},
 				cr = {b1[2], b1[0], b0[2], b0[0]},
 				ci = {b1[3], b1[1], b0[3], b0[1]};
-	Vec4		wr = load4(twr + k),
-				wi = load4(twi + k);
-	Vec4		sr = ar + cr,
+	SerVec4		wr = ser_vec4_load(twr + k),
+				wi = ser_vec4_load(twi + k);
+	SerVec4		sr = ar + cr,
 				si = ai - ci,
 				dr = ar - cr,
 				di = ai + ci;
-	Vec4		vr = wr * dr - wi * di,
+	SerVec4		vr = wr * dr - wi * di,
 				vi = wr * di + wi * dr;
-	const Vec4	h = {0.5f, 0.5f, 0.5f, 0.5f};
+	const SerVec4	h = {0.5f, 0.5f, 0.5f, 0.5f};
 
 	*xr = h * (sr + vi);
 	*xi = h * (si - vr);
@@ -187,16 +165,16 @@ ser_real_fft_forward(SerRealFft *fft, float *re, float *im)
 	im[m] = 0.0f;
 	for (k = 1; 2 * k + 6 < m; k += 4)
 	{
-		Vec4		xr,
+		SerVec4		xr,
 					xi,
 					yr,
 					yi;
 
 		separate4(z, m, k, fft->twiddle_re, fft->twiddle_im, &xr, &xi, &yr, &yi);
-		store4(re + k, xr);
-		store4(im + k, xi);
-		store4(re + m - k - 3, reverse4(yr));
-		store4(im + m - k - 3, reverse4(yi));
+		ser_vec4_store(re + k, xr);
+		ser_vec4_store(im + k, xi);
+		ser_vec4_store(re + m - k - 3, ser_vec4_reverse(yr));
+		ser_vec4_store(im + m - k - 3, ser_vec4_reverse(yi));
 	}
 	for (; k <= m - k; k++)
 		separate1(z, m, k, fft->twiddle_re, fft->twiddle_im, &re[k], &im[k], &re[m - k], &im[m - k]);
@@ -214,14 +192,14 @@ ser_real_fft_power(SerRealFft *fft, float *power)
 	power[m] = (z[0] - z[1]) * (z[0] - z[1]);
 	for (k = 1; 2 * k + 6 < m; k += 4)
 	{
-		Vec4		xr,
+		SerVec4		xr,
 					xi,
 					yr,
 					yi;
 
 		separate4(z, m, k, fft->twiddle_re, fft->twiddle_im, &xr, &xi, &yr, &yi);
-		store4(power + k, xr * xr + xi * xi);
-		store4(power + m - k - 3, reverse4(yr * yr + yi * yi));
+		ser_vec4_store(power + k, xr * xr + xi * xi);
+		ser_vec4_store(power + m - k - 3, ser_vec4_reverse(yr * yr + yi * yi));
 	}
 	for (; k <= m - k; k++)
 	{
@@ -249,27 +227,27 @@ ser_real_fft_inverse(SerRealFft *fft, const float *re, const float *im)
 	z[1] = re[0] - re[m];
 	for (k = 1; 2 * k + 6 < m; k += 4)
 	{
-		Vec4		ar = load4(re + k),
-					ai = load4(im + k),
-					cr = reverse4(load4(re + m - k - 3)),
-					ci = reverse4(load4(im + m - k - 3));
-		Vec4		wr = load4(twr + k),
-					wi = load4(twi + k);
-		Vec4		sr = ar + cr,
+		SerVec4		ar = ser_vec4_load(re + k),
+					ai = ser_vec4_load(im + k),
+					cr = ser_vec4_reverse(ser_vec4_load(re + m - k - 3)),
+					ci = ser_vec4_reverse(ser_vec4_load(im + m - k - 3));
+		SerVec4		wr = ser_vec4_load(twr + k),
+					wi = ser_vec4_load(twi + k);
+		SerVec4		sr = ar + cr,
 					si = ai - ci,
 					dr = ar - cr,
 					di = ai + ci;
-		Vec4		vr = dr * wr + di * wi,
+		SerVec4		vr = dr * wr + di * wi,
 					vi = di * wr - dr * wi;
-		Vec4		pr = sr - vi,	/* Z'[k..k+3] */
+		SerVec4		pr = sr - vi,	/* Z'[k..k+3] */
 					pi = si + vr,
 					qr = sr + vi,	/* Z'[m-k-j] = conj(s - i v) */
 					qi = vr - si;
 
-		store4(z + 2 * k, (Vec4) {pr[0], pi[0], pr[1], pi[1]});
-		store4(z + 2 * k + 4, (Vec4) {pr[2], pi[2], pr[3], pi[3]});
-		store4(z + 2 * (m - k - 1), (Vec4) {qr[1], qi[1], qr[0], qi[0]});
-		store4(z + 2 * (m - k - 3), (Vec4) {qr[3], qi[3], qr[2], qi[2]});
+		ser_vec4_store(z + 2 * k, (SerVec4) {pr[0], pi[0], pr[1], pi[1]});
+		ser_vec4_store(z + 2 * k + 4, (SerVec4) {pr[2], pi[2], pr[3], pi[3]});
+		ser_vec4_store(z + 2 * (m - k - 1), (SerVec4) {qr[1], qi[1], qr[0], qi[0]});
+		ser_vec4_store(z + 2 * (m - k - 3), (SerVec4) {qr[3], qi[3], qr[2], qi[2]});
 	}
 	for (; k <= m - k; k++)
 	{
