@@ -109,10 +109,10 @@ separate4(const float *z, int m, int k, const float *twr, const float *twi,
 				a1 = ser_vec4_load(z + 2 * k + 4),
 				b0 = ser_vec4_load(z + 2 * (m - k - 3)),
 				b1 = ser_vec4_load(z + 2 * (m - k - 1));
-	SerVec4		ar = {a0[0], a0[2], a1[0], a1[2]},
-				ai = {a0[1], a0[3], a1[1], a1[3]},
-				cr = {b1[2], b1[0], b0[2], b0[0]},
-				ci = {b1[3], b1[1], b0[3], b0[1]};
+	SerVec4		ar = SER_VEC4_SHUFFLE2(a0, a1, 0, 2, 4, 6),
+				ai = SER_VEC4_SHUFFLE2(a0, a1, 1, 3, 5, 7),
+				cr = SER_VEC4_SHUFFLE2(b1, b0, 2, 0, 6, 4),
+				ci = SER_VEC4_SHUFFLE2(b1, b0, 3, 1, 7, 5);
 	SerVec4		wr = ser_vec4_load(twr + k),
 				wi = ser_vec4_load(twi + k);
 	SerVec4		sr = ar + cr,
@@ -244,10 +244,10 @@ ser_real_fft_inverse(SerRealFft *fft, const float *re, const float *im)
 					qr = sr + vi,	/* Z'[m-k-j] = conj(s - i v) */
 					qi = vr - si;
 
-		ser_vec4_store(z + 2 * k, (SerVec4) {pr[0], pi[0], pr[1], pi[1]});
-		ser_vec4_store(z + 2 * k + 4, (SerVec4) {pr[2], pi[2], pr[3], pi[3]});
-		ser_vec4_store(z + 2 * (m - k - 1), (SerVec4) {qr[1], qi[1], qr[0], qi[0]});
-		ser_vec4_store(z + 2 * (m - k - 3), (SerVec4) {qr[3], qi[3], qr[2], qi[2]});
+		ser_vec4_store(z + 2 * k, SER_VEC4_SHUFFLE2(pr, pi, 0, 4, 1, 5));
+		ser_vec4_store(z + 2 * k + 4, SER_VEC4_SHUFFLE2(pr, pi, 2, 6, 3, 7));
+		ser_vec4_store(z + 2 * (m - k - 1), SER_VEC4_SHUFFLE2(qr, qi, 1, 5, 0, 4));
+		ser_vec4_store(z + 2 * (m - k - 3), SER_VEC4_SHUFFLE2(qr, qi, 3, 7, 2, 6));
 	}
 	for (; k <= m - k; k++)
 	{

@@ -52,6 +52,19 @@ ser_vec4_reverse(SerVec4 v)
 	return (SerVec4) {v[3], v[2], v[1], v[0]};
 }
 
+/*
+ * {a, b}[i], {a, b}[j], {a, b}[k], {a, b}[l], lanes 4..7 being b's: one
+ * shuffle instruction or two.  Written as a vector of lanes picked one by
+ * one, GCC builds it from scalars through the integer registers.
+ */
+#if defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 12)
+#define SER_VEC4_SHUFFLE2(a, b, i, j, k, l) \
+	((SerVec4) __builtin_shufflevector((a), (b), (i), (j), (k), (l)))
+#else
+#define SER_VEC4_SHUFFLE2(a, b, i, j, k, l) \
+	((SerVec4) __builtin_shuffle((a), (b), (SerVec4i) {(i), (j), (k), (l)}))
+#endif
+
 /* Lane-wise a > b ? a : b and a < b ? a : b (a NaN in a gives b). */
 static inline SerVec4
 ser_vec4_max(SerVec4 a, SerVec4 b)
