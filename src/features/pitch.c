@@ -593,9 +593,9 @@ piece_spectrum(YinWork *w, const float *pcm, size_t n, int64_t start, int len, f
  * conj(A_j) (A_j + ... + A_{j+D}) into product_re, product_im, four bins at
  * a time, the segment's sum in registers: blocks[0..D] hold A_j..A_{j+D}.
  */
-static void
-block_product(size_t stride, int D, const float *const *blocks_re, const float *const *blocks_im,
-			  float *restrict product_re, float *restrict product_im)
+static inline __attribute__((always_inline)) void
+block_product_of(size_t stride, int D, const float *const *blocks_re, const float *const *blocks_im,
+				 float *restrict product_re, float *restrict product_im)
 {
 	for (size_t k = 0; k < stride; k += 4)
 	{
@@ -611,6 +611,82 @@ block_product(size_t stride, int D, const float *const *blocks_re, const float *
 		}
 		ser_vec4_store(product_re + k, a_re * seg_re + a_im * seg_im);
 		ser_vec4_store(product_im + k, a_re * seg_im - a_im * seg_re);
+	}
+}
+
+/* The same, the defaults' reach of two blocks unrolled. */
+static void
+block_product(size_t stride, int D, const float *const *blocks_re, const float *const *blocks_im,
+			  float *restrict product_re, float *restrict product_im)
+{
+	if (D == 2)
+		block_product_of(stride, 2, blocks_re, blocks_im, product_re, product_im);
+	else
+		block_product_of(stride, D, blocks_re, blocks_im, product_re, product_im);
+}
+
+/*
+ * R_t four bins at a time in one pass, the partial sums in registers: the
+ * n_products products summed, then Q with itself (when there is a Q), then
+ * each of the last n_tail blocks, tail_re[n_tail-1] first, with the rest of
+ * the frame (the running tail segment).  Per bin the operations and their
+ * order are those of a pass per term.  Inlined with constant counts where
+ * the caller knows them, the loops over terms unroll.
+ */
+static inline __attribute__((always_inline)) void
+frame_spectrum(size_t stride, int n_products, bool has_q, int n_tail,
+			   const float *const *product_re, const float *const *product_im,
+			   const float *q_re, const float *q_im,
+			   const float *const *tail_re_in, const float *const *tail_im_in,
+			   float *restrict acc_re, float *restrict acc_im)
+{
+	for (size_t k = 0; k < stride; k += 4)
+	{
+		SerVec4		sum_re = {0, 0, 0, 0},
+					sum_im = {0, 0, 0, 0},
+					tail_re = {0, 0, 0, 0},
+					tail_im = {0, 0, 0, 0};
+		bool		have_sum = false;
+
+		for (int b = 0; b < n_products; b++)
+		{
+			SerVec4		p_re = ser_vec4_load(product_re[b] + k),
+						p_im = ser_vec4_load(product_im[b] + k);
+
+			sum_re = have_sum ? sum_re + p_re : p_re;
+			sum_im = have_sum ? sum_im + p_im : p_im;
+			have_sum = true;
+		}
+		if (has_q)
+		{
+			SerVec4		a_re = ser_vec4_load(q_re + k),
+						a_im = ser_vec4_load(q_im + k);
+			SerVec4		c_re = a_re * a_re + a_im * a_im,
+						c_im = a_re * a_im - a_im * a_re;
+
+			tail_re = a_re;
+			tail_im = a_im;
+			sum_re = have_sum ? sum_re + c_re : c_re;
+			sum_im = have_sum ? sum_im + c_im : c_im;
+			have_sum = true;
+		}
+		for (int m = 1; m <= n_tail; m++)
+		{
+			SerVec4		a_re = ser_vec4_load(tail_re_in[n_tail - m] + k),
+						a_im = ser_vec4_load(tail_im_in[n_tail - m] + k);
+			SerVec4		c_re,
+						c_im;
+
+			tail_re = (!has_q && m == 1) ? a_re : tail_re + a_re;
+			tail_im = (!has_q && m == 1) ? a_im : tail_im + a_im;
+			c_re = a_re * tail_re + a_im * tail_im;
+			c_im = a_re * tail_im - a_im * tail_re;
+			sum_re = have_sum ? sum_re + c_re : c_re;
+			sum_im = have_sum ? sum_im + c_im : c_im;
+			have_sum = true;
+		}
+		ser_vec4_store(acc_re + k, sum_re);
+		ser_vec4_store(acc_im + k, sum_im);
 	}
 }
 
@@ -678,62 +754,15 @@ yin_frame_blocks(const SerFeatureParams *p, YinWork *w, const float *pcm, size_t
 	if (q > 0)
 		piece_spectrum(w, pcm, n, start + (int64_t) nb * H, q, w->q_re, w->q_im);
 
-	/*
-	 * R_t four bins at a time in one pass, the partial sums in registers:
-	 * the products summed, then Q with itself, then each of the last blocks
-	 * with the rest of the frame (the running tail segment).  Per bin the
-	 * operations and their order are those of a pass per term.
-	 */
+	/* the defaults' shape (4 products, Q, 2 tail blocks) unrolled, others as they come */
 	n_products = nb - D > 0 ? nb - D : 0;
 	n_tail = D < nb ? D : nb;
-	for (size_t k = 0; k < stride; k += 4)
-	{
-		SerVec4		sum_re = {0, 0, 0, 0},
-					sum_im = {0, 0, 0, 0},
-					tail_re = {0, 0, 0, 0},
-					tail_im = {0, 0, 0, 0};
-		bool		have_sum = false;
-
-		for (int b = 0; b < n_products; b++)
-		{
-			SerVec4		p_re = ser_vec4_load(product_re[b] + k),
-						p_im = ser_vec4_load(product_im[b] + k);
-
-			sum_re = have_sum ? sum_re + p_re : p_re;
-			sum_im = have_sum ? sum_im + p_im : p_im;
-			have_sum = true;
-		}
-		if (q > 0)
-		{
-			SerVec4		a_re = ser_vec4_load(w->q_re + k),
-						a_im = ser_vec4_load(w->q_im + k);
-			SerVec4		c_re = a_re * a_re + a_im * a_im,
-						c_im = a_re * a_im - a_im * a_re;
-
-			tail_re = a_re;
-			tail_im = a_im;
-			sum_re = have_sum ? sum_re + c_re : c_re;
-			sum_im = have_sum ? sum_im + c_im : c_im;
-			have_sum = true;
-		}
-		for (int m = 1; m <= n_tail; m++)
-		{
-			SerVec4		a_re = ser_vec4_load(block_re[nb - m] + k),
-						a_im = ser_vec4_load(block_im[nb - m] + k);
-			SerVec4		c_re,
-						c_im;
-
-			tail_re = (q == 0 && m == 1) ? a_re : tail_re + a_re;
-			tail_im = (q == 0 && m == 1) ? a_im : tail_im + a_im;
-			c_re = a_re * tail_re + a_im * tail_im;
-			c_im = a_re * tail_im - a_im * tail_re;
-			sum_re = have_sum ? sum_re + c_re : c_re;
-			sum_im = have_sum ? sum_im + c_im : c_im;
-			have_sum = true;
-		}
-		ser_vec4_store(acc_re + k, sum_re);
-		ser_vec4_store(acc_im + k, sum_im);
-	}
+	if (n_products == 4 && q > 0 && n_tail == 2)
+		frame_spectrum(stride, 4, true, 2, product_re, product_im, w->q_re, w->q_im,
+					   block_re + nb - 2, block_im + nb - 2, acc_re, acc_im);
+	else
+		frame_spectrum(stride, n_products, q > 0, n_tail, product_re, product_im, w->q_re, w->q_im,
+					   block_re + nb - n_tail, block_im + nb - n_tail, acc_re, acc_im);
 	ser_real_fft_inverse(w->fft, acc_re, acc_im);
 
 	x = samples_at(pcm, n, start, L, w->padded);
