@@ -69,6 +69,10 @@ ser_vec4_reverse(SerVec4 v)
 static inline SerVec4
 ser_vec4_max(SerVec4 a, SerVec4 b)
 {
+#if defined(__SSE__)
+	/* maxps is exactly this, NaNs included */
+	return (SerVec4) _mm_max_ps((__m128) a, (__m128) b);
+#else
 	SerVec4i	take_a = a > b;
 	SerVec4i	ia,
 				ib;
@@ -78,11 +82,16 @@ ser_vec4_max(SerVec4 a, SerVec4 b)
 	ia = (ia & take_a) | (ib & ~take_a);
 	memcpy(&a, &ia, sizeof(a));
 	return a;
+#endif
 }
 
 static inline SerVec4
 ser_vec4_min(SerVec4 a, SerVec4 b)
 {
+#if defined(__SSE__)
+	/* minps is exactly this, NaNs included */
+	return (SerVec4) _mm_min_ps((__m128) a, (__m128) b);
+#else
 	SerVec4i	take_a = a < b;
 	SerVec4i	ia,
 				ib;
@@ -92,6 +101,18 @@ ser_vec4_min(SerVec4 a, SerVec4 b)
 	ia = (ia & take_a) | (ib & ~take_a);
 	memcpy(&a, &ia, sizeof(a));
 	return a;
+#endif
+}
+
+/* Whether any lane of a comparison's result is set (movmskps, not lane by lane). */
+static inline int
+ser_vec4_any(SerVec4i mask)
+{
+#if defined(__SSE__)
+	return _mm_movemask_ps((__m128) mask) != 0;
+#else
+	return (mask[0] | mask[1] | mask[2] | mask[3]) != 0;
+#endif
 }
 
 /* Correctly rounded square root of each lane (as sqrtf). */
