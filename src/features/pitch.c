@@ -31,6 +31,9 @@
  * than voicing_min_rms skip all of it.  The method is used when it is the
  * cheaper of the two for the parameters (frames overlapping by at least
  * two hops, not too many hops per frame).
+ *
+ * The difference function, its normalisation and the period search then
+ * run in float, four lags to a vector (see yin_choose).
  */
 #include "features/pitch.h"
 #include "features/fft.h"
@@ -58,10 +61,8 @@ typedef struct YinWork
 	int			remainder;		/* q = L - nb H */
 	int			reach;			/* D = ceil(P / H) */
 	SerRealFft *fft;
-	double	   *cum;			/* P+1: cum[k] = sum of x[i]^2 for i < k */
-	double	   *diff;			/* P+1: the difference function d */
-	double	   *norm;			/* P+1: its normaliser, mean of d(1..tau) + FLT_MIN */
-	double	   *inverse_tau;	/* P+1: 1/tau, so the normalisation needs one division, not two */
+	float	   *cmnd;			/* P+1 and up to a whole vector: d' (lag 0 unused) */
+	float	   *inverse_tau;	/* the same: 1/tau, so the normalisation needs one division, not two */
 	float	   *padded;			/* L: a frame running past the signal's ends, with its zeros */
 	float	   *acc_re;			/* bin_stride each (n_bins for the direct method): R_t, A_Q */
 	float	   *acc_im;
@@ -81,9 +82,7 @@ typedef struct YinWork
 static void
 yin_work_free(YinWork *w)
 {
-	ser_free(w->cum);
-	ser_free(w->diff);
-	ser_free(w->norm);
+	ser_free(w->cmnd);
 	ser_free(w->inverse_tau);
 	ser_free(w->padded);
 	ser_free(w->acc_re);
@@ -184,12 +183,10 @@ yin_work_init(const SerFeatureParams *p, YinWork *w, SerError *err)
 
 	bins = (size_t) w->n_bins;
 	slots = w->use_blocks ? (size_t) w->n_blocks : 0;
-	w->cum = ser_malloc_array((size_t) w->max_period + 1, sizeof(double));
-	w->diff = ser_malloc_array((size_t) w->max_period + 1, sizeof(double));
-	w->norm = ser_malloc_array((size_t) w->max_period + 1, sizeof(double));
-	w->inverse_tau = ser_malloc_array((size_t) w->max_period + 1, sizeof(double));
+	w->cmnd = ser_calloc(((size_t) w->max_period + 4) & ~(size_t) 3, sizeof(float));
+	w->inverse_tau = ser_calloc(((size_t) w->max_period + 4) & ~(size_t) 3, sizeof(float));
 	w->padded = ser_malloc_array((size_t) L, sizeof(float));
-	failed = !w->cum || !w->diff || !w->norm || !w->inverse_tau || !w->padded;
+	failed = !w->cmnd || !w->inverse_tau || !w->padded;
 	if (w->use_blocks)
 	{
 		/*
@@ -228,9 +225,8 @@ yin_work_init(const SerFeatureParams *p, YinWork *w, SerError *err)
 	}
 	for (size_t s = 0; s < slots; s++)
 		w->slot_block[s] = -1;
-	w->inverse_tau[0] = 0.0;
 	for (int tau = 1; tau <= w->max_period; tau++)
-		w->inverse_tau[tau] = 1.0 / tau;
+		w->inverse_tau[tau] = 1.0f / tau;
 	status = ser_real_fft_get(w->fft_size, &w->fft, err);
 	if (status != SER_OK)
 		yin_work_free(w);
@@ -274,73 +270,26 @@ typedef struct YinResult
 	int			interior;		/* the chosen lag is not an end of the search range */
 } YinResult;
 
-/* d'(tau) = d(tau) / normaliser, as librosa divides. */
-static inline double
-cmnd_at(const YinWork *w, int tau)
-{
-	return w->diff[tau] / w->norm[tau];
-}
-
 /* librosa.util.localmin's test at candidate v (lag lo + v) of count, edges as librosa. */
 static bool
-is_trough(const YinWork *w, int v, int count)
+is_trough(const float *cmnd, int lo, int v, int count)
 {
-	int			tau = w->min_period + v;
-	double		here = cmnd_at(w, tau);
+	float		here = cmnd[lo + v];
 
 	if (v == 0)
-		return count > 1 && here < cmnd_at(w, tau + 1);
-	return here < cmnd_at(w, tau - 1) && (v == count - 1 || here <= cmnd_at(w, tau + 1));
+		return count > 1 && here < cmnd[lo + 1];
+	return here < cmnd[lo + v - 1] && (v == count - 1 || here <= cmnd[lo + v + 1]);
 }
 
-/*
- * Whether d / norm may be below bound = max(threshold, lowest so far): d <
- * bound * norm (norm > 0) with a margin far above the round-off of either
- * side, so that no candidate is missed; candidates are then decided with
- * the division itself.  One bound covers both tests: for norm > 0 the
- * product and the margin grow with the bound.  Bitwise, not short-circuit:
- * no branches to mispredict.
- */
-static inline int
-may_matter(double d, double norm, double bound)
+/* Inclusive prefix sum of the four lanes, plus carry. */
+static inline SerVec4
+prefix_sum4(SerVec4 v, SerVec4 carry)
 {
-	double		below = bound * norm;
+	const SerVec4 zero = {0, 0, 0, 0};
 
-	return (norm <= 0.0) | (d < below + fabs(below) * 1e-9);
-}
-
-typedef long long SerVec2l __attribute__((vector_size(16)));
-
-/* may_matter on two candidates at once, lane by lane the same operations. */
-static inline SerVec2l
-may_matter2(const double *d, const double *norm, double bound)
-{
-	SerVec2d	dv,
-				nv,
-				below,
-				magnitude;
-	SerVec2l	bits;
-	const SerVec2d zero = {0.0, 0.0};
-	const SerVec2d margin = {1e-9, 1e-9};
-	const SerVec2l no_sign = {0x7fffffffffffffffLL, 0x7fffffffffffffffLL};
-
-	memcpy(&dv, d, sizeof(dv));
-	memcpy(&nv, norm, sizeof(nv));
-	below = nv * (SerVec2d) {bound, bound};
-	memcpy(&bits, &below, sizeof(bits));
-	bits &= no_sign;
-	memcpy(&magnitude, &bits, sizeof(magnitude));
-	return (nv <= zero) | (dv < below + magnitude * margin);
-}
-
-/* Whether any of the eight candidates d[0..8) / norm[0..8) may be below bound. */
-static inline bool
-any_may_matter8(const double *d, const double *norm, double bound)
-{
-	SerVec2l	any = may_matter2(d, norm, bound) | may_matter2(d + 2, norm + 2, bound)
-		| may_matter2(d + 4, norm + 4, bound) | may_matter2(d + 6, norm + 6, bound);
-
-	return (any[0] | any[1]) != 0;
+	v += SER_VEC4_SHUFFLE2(zero, v, 0, 4, 5, 6);
+	v += SER_VEC4_SHUFFLE2(zero, v, 0, 1, 4, 5);
+	return v + carry;
 }
 
 /*
@@ -348,6 +297,12 @@ any_may_matter8(const double *d, const double *norm, double bound)
  * autocorrelation acf[tau] * scale for tau = 0..P: the difference function,
  * its cumulative-mean normalisation and the period choice, all as librosa
  * 0.11 does them.
+ *
+ * In single precision, four lags at a time: the autocorrelation is a float
+ * transform's output, no more precise than float arithmetic on it, and
+ * librosa itself sums the energies in float.  Against YIN in double by the
+ * definition (test_features_fast.c) the F0 agree within 2e-7 relative, as
+ * they did with this step in double; the voicing measure stays in double.
  */
 static void
 yin_choose(const SerFeatureParams *p, YinWork *w, const float *x, const float *acf, double scale,
@@ -357,132 +312,107 @@ yin_choose(const SerFeatureParams *p, YinWork *w, const float *x, const float *a
 	int			P = w->max_period;
 	int			lo = w->min_period;
 	int			count = P - lo + 1;
-	double	   *restrict cum = w->cum;
-	double	   *restrict diff = w->diff;
-	double	   *restrict norm = w->norm;
-	const double *restrict inverse_tau = w->inverse_tau;
-	double		threshold = p->pitch_threshold;
-	double		r0 = acf[0] * scale;
-	double		lowest;
-	int			lowest_at = 0;
+	float	   *restrict cmnd = w->cmnd;
+	const float *restrict inverse_tau = w->inverse_tau;
+	float		threshold = (float) p->pitch_threshold;
+	float		scale_f = (float) scale;
+	float		r0 = acf[0] * scale_f;
+	SerVec4		cum = {0, 0, 0, 0},
+				running = {0, 0, 0, 0};
 	int			best = -1;
 	double		shift = 0.0;
 	double		period;
-	int			i;
+	int			tau;
 
 	/*
-	 * cum[k] for k <= P, four samples at a time: the running sum takes one
-	 * addition per group, the sums within a group do not wait for it.
+	 * Lags tau..tau+3 from lag 1 on: cum(tau) = sum of x[i]^2 for i < tau;
+	 * d(tau) = 2 (r(0) - r(tau)) - cum(tau), the squared difference of the
+	 * frame and its shift with zeros past the frame's end; d'(tau) = d(tau)
+	 * / (mean of d(1..tau) + FLT_MIN).  The running sums are carried from
+	 * group to group in every lane.  The last lags of a range not a multiple
+	 * of four go one at a time (x and acf end at the frame's end).
 	 */
+	for (tau = 1; tau + 3 <= P; tau += 4)
 	{
-		double		acc = 0.0;
+		SerVec4		xs = ser_vec4_load(x + tau - 1);
+		SerVec4		d;
 
-		cum[0] = 0.0;
-		for (i = 0; i + 4 <= P; i += 4)
-		{
-			double		a = (double) x[i] * x[i];
-			double		ab = a + (double) x[i + 1] * x[i + 1];
-			double		abc = ab + (double) x[i + 2] * x[i + 2];
-			double		abcd = abc + (double) x[i + 3] * x[i + 3];
-
-			cum[i + 1] = acc + a;
-			cum[i + 2] = acc + ab;
-			cum[i + 3] = acc + abc;
-			acc += abcd;
-			cum[i + 4] = acc;
-		}
-		for (; i < P; i++)
-		{
-			acc += (double) x[i] * x[i];
-			cum[i + 1] = acc;
-		}
+		cum = prefix_sum4(xs * xs, cum);
+		d = ser_vec4_splat(2.0f) * (ser_vec4_splat(r0) - ser_vec4_load(acf + tau) * scale_f) - cum;
+		running = prefix_sum4(d, running);
+		ser_vec4_store(cmnd + tau, d / (running * ser_vec4_load(inverse_tau + tau) + FLT_MIN));
+		cum = SER_VEC4_SHUFFLE2(cum, cum, 3, 3, 3, 3);
+		running = SER_VEC4_SHUFFLE2(running, running, 3, 3, 3, 3);
 	}
-
-	/*
-	 * d(tau) = 2 (r(0) - r(tau)) - sum_{i<tau} x_i^2, the squared difference
-	 * of the frame and its shift with zeros past the frame's end, and the
-	 * normaliser mean(d(1..tau)) + FLT_MIN, its running sum four lags at a
-	 * time as above.
-	 */
-	diff[0] = 0.0;
-	for (int tau = 1; tau <= P; tau++)
-		diff[tau] = 2.0 * (r0 - acf[tau] * scale) - cum[tau];
 	{
-		double		running = 0.0;
-		int			tau;
+		float		c = cum[0],
+					s = running[0];
 
-		for (tau = 1; tau + 3 <= P; tau += 4)
-		{
-			double		a = diff[tau];
-			double		ab = a + diff[tau + 1];
-			double		abc = ab + diff[tau + 2];
-			double		abcd = abc + diff[tau + 3];
-
-			norm[tau] = (running + a) * inverse_tau[tau] + FLT_MIN;
-			norm[tau + 1] = (running + ab) * inverse_tau[tau + 1] + FLT_MIN;
-			norm[tau + 2] = (running + abc) * inverse_tau[tau + 2] + FLT_MIN;
-			running += abcd;
-			norm[tau + 3] = running * inverse_tau[tau + 3] + FLT_MIN;
-		}
 		for (; tau <= P; tau++)
 		{
-			running += diff[tau];
-			norm[tau] = running * inverse_tau[tau] + FLT_MIN;
+			float		d;
+
+			c += x[tau - 1] * x[tau - 1];
+			d = 2.0f * (r0 - acf[tau] * scale_f) - c;
+			s += d;
+			cmnd[tau] = d / (s * inverse_tau[tau] + FLT_MIN);
 		}
 	}
 
 	/*
-	 * The first local minimum of d' below the threshold (librosa.util.localmin),
-	 * else the global minimum.  Only candidates that may be below the
-	 * threshold or the lowest value so far are divided out.
+	 * The first local minimum of d' below the threshold
+	 * (librosa.util.localmin), else the global minimum, its first occurrence
+	 * (argmin): four candidates at a time, the rare ones under the threshold
+	 * tested for a trough, the lowest value kept in each lane.  A NaN never
+	 * compares lower (minps keeps the other operand), as in a scan keeping
+	 * the lowest so far; one at lag lo stays the lowest.
 	 */
-	lowest = cmnd_at(w, lo);
-	for (int group = 0; group < count && best < 0; group += 8)
 	{
-		int			end = group + 8 < count ? group + 8 : count;
-		double		bound = threshold > lowest ? threshold : lowest;
+		SerVec4		lowest4 = ser_vec4_splat(INFINITY);
+		float		lowest;
+		int			v;
 
-		/* eight candidates at a time against the lowest value so far (it only falls) */
-		if (end - group == 8)
+		for (v = 0; v + 4 <= count && best < 0; v += 4)
 		{
-			if (!any_may_matter8(diff + lo + group, norm + lo + group, bound))
+			SerVec4		here = ser_vec4_load(cmnd + lo + v);
+
+			lowest4 = ser_vec4_min(here, lowest4);
+			if (!ser_vec4_any(here < ser_vec4_splat(threshold)))
 				continue;
+			for (int u = v; u < v + 4; u++)
+				if (cmnd[lo + u] < threshold && is_trough(cmnd, lo, u, count))
+				{
+					best = u;
+					break;
+				}
 		}
-		else
+		for (; v < count && best < 0; v++)
 		{
-			int			any = 0;
-
-			for (int v = group; v < end; v++)
-				any |= may_matter(diff[lo + v], norm[lo + v], bound);
-			if (!any)
-				continue;
-		}
-		for (int v = group; v < end; v++)
-		{
-			double		here;
-
-			if (!may_matter(diff[lo + v], norm[lo + v], threshold > lowest ? threshold : lowest))
-				continue;
-			here = cmnd_at(w, lo + v);
-			if (here < lowest)
-			{
-				lowest = here;
-				lowest_at = v;
-			}
-			if (here < threshold && is_trough(w, v, count))
-			{
+			if (cmnd[lo + v] < threshold && is_trough(cmnd, lo, v, count))
 				best = v;
-				break;
+			lowest4[0] = fminf(lowest4[0], cmnd[lo + v]);
+		}
+		if (best < 0)
+		{
+			lowest = fminf(fminf(lowest4[0], lowest4[1]), fminf(lowest4[2], lowest4[3]));
+			best = 0;
+			if (!isnan(cmnd[lo]))
+			{
+				for (v = 0; v + 4 <= count; v += 4)
+					if (ser_vec4_any(ser_vec4_load(cmnd + lo + v) == ser_vec4_splat(lowest)))
+						break;
+				while (cmnd[lo + v] != lowest)
+					v++;
+				best = v;
 			}
 		}
 	}
-	if (best < 0)
-		best = lowest_at;		/* the loop ran to the end: the global minimum */
+
 	if (best > 0 && best < count - 1)
 	{
-		double		before = cmnd_at(w, lo + best - 1),
-					here = cmnd_at(w, lo + best),
-					after = cmnd_at(w, lo + best + 1);
+		double		before = cmnd[lo + best - 1],
+					here = cmnd[lo + best],
+					after = cmnd[lo + best + 1];
 		double		a = after + before - 2.0 * here;
 		double		b = (after - before) / 2.0;
 
@@ -503,9 +433,9 @@ yin_choose(const SerFeatureParams *p, YinWork *w, const float *x, const float *a
 			lag = 1;
 		if (lag > P)
 			lag = P;
-		/* energies of the overlapping parts x[0..L-lag) and x[lag..L) */
+		/* energies of the overlapping parts x[0..L-lag) and x[lag..L), in double */
 		head = energy - energy_of(x + L - lag, lag);
-		tail = energy - cum[lag];
+		tail = energy - energy_of(x, lag);
 		r = acf[lag] * scale;
 		res->autocorr = (head > 0.0 && tail > 0.0) ? r / sqrt(head * tail) : 0.0;
 	}
