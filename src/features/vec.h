@@ -15,7 +15,9 @@
 #include <math.h>
 #include <string.h>
 
-#if defined(__SSE__)
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#elif defined(__SSE__)
 #include <xmmintrin.h>
 #elif defined(__ARM_NEON) && defined(__aarch64__)
 #include <arm_neon.h>
@@ -135,6 +137,27 @@ ser_vec4_sum(SerVec4 v)
 	return ((double) v[0] + v[1]) + ((double) v[2] + v[3]);
 }
 
+/* Lanes 0, 1 and lanes 2, 3 as doubles (cvtps2pd, not lane by lane through the integer registers). */
+static inline SerVec2d
+ser_vec4_lo_double(SerVec4 v)
+{
+#if defined(__SSE2__)
+	return (SerVec2d) _mm_cvtps_pd((__m128) v);
+#else
+	return (SerVec2d) {v[0], v[1]};
+#endif
+}
+
+static inline SerVec2d
+ser_vec4_hi_double(SerVec4 v)
+{
+#if defined(__SSE2__)
+	return (SerVec2d) _mm_cvtps_pd(_mm_movehl_ps((__m128) v, (__m128) v));
+#else
+	return (SerVec2d) {v[2], v[3]};
+#endif
+}
+
 /*
  * Sum of x[i]^2 for i < len in double (the square of a float is exact
  * there), eight samples a step over four independent accumulators.
@@ -153,10 +176,10 @@ ser_sum_squares(const float *x, int len)
 	{
 		SerVec4		v = ser_vec4_load(x + i),
 					u = ser_vec4_load(x + i + 4);
-		SerVec2d	v_lo = {v[0], v[1]},
-					v_hi = {v[2], v[3]},
-					u_lo = {u[0], u[1]},
-					u_hi = {u[2], u[3]};
+		SerVec2d	v_lo = ser_vec4_lo_double(v),
+					v_hi = ser_vec4_hi_double(v),
+					u_lo = ser_vec4_lo_double(u),
+					u_hi = ser_vec4_hi_double(u);
 
 		e0 += v_lo * v_lo;
 		e1 += v_hi * v_hi;
