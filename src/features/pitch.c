@@ -513,9 +513,11 @@ piece_spectrum(YinWork *w, const float *pcm, size_t n, int64_t start, int len, f
 		return;
 	}
 	x = samples_at(pcm, n, start, len, w->padded);
-	memset(real, 0, (size_t) N * sizeof(float));
-	memcpy(real + at, x, (size_t) first * sizeof(float));
+	/* the piece, its wrapped end at 0, zeros around: each float written once */
 	memcpy(real, x + first, (size_t) (len - first) * sizeof(float));
+	memset(real + (len - first), 0, (size_t) (at - (len - first)) * sizeof(float));
+	memcpy(real + at, x, (size_t) first * sizeof(float));
+	memset(real + at + first, 0, (size_t) (N - at - first) * sizeof(float));
 	ser_real_fft_forward(w->fft, re, im);
 }
 
@@ -558,16 +560,19 @@ block_product(size_t stride, int D, const float *const *blocks_re, const float *
 /*
  * R_t four bins at a time in one pass, the partial sums in registers: the
  * n_products products summed, then Q with itself (when there is a Q), then
- * each of the last n_tail blocks, tail_re[n_tail-1] first, with the rest of
- * the frame (the running tail segment).  Per bin the operations and their
- * order are those of a pass per term.  Inlined with constant counts where
- * the caller knows them, the loops over terms unroll.
+ * each of the last n_tail blocks, the last first, with the rest of the
+ * frame (the running tail segment).  Per bin the operations and their order
+ * are those of a pass per term.  blocks_re/im hold the frame's nb blocks;
+ * with fuse_last, the last product is made here, from the blocks already
+ * in registers, and stored for the frames after (block_product's
+ * operations).  Inlined with constant counts where the caller knows them,
+ * the loops over terms unroll.
  */
 static inline __attribute__((always_inline)) void
-frame_spectrum(size_t stride, int n_products, bool has_q, int n_tail,
-			   const float *const *product_re, const float *const *product_im,
+frame_spectrum(size_t stride, int nb, int D, int n_products, bool has_q, int n_tail, bool fuse_last,
+			   const float *const *blocks_re, const float *const *blocks_im,
+			   float *const *product_re, float *const *product_im,
 			   const float *q_re, const float *q_im,
-			   const float *const *tail_re_in, const float *const *tail_im_in,
 			   float *restrict acc_re, float *restrict acc_im)
 {
 	for (size_t k = 0; k < stride; k += 4)
@@ -580,9 +585,31 @@ frame_spectrum(size_t stride, int n_products, bool has_q, int n_tail,
 
 		for (int b = 0; b < n_products; b++)
 		{
-			SerVec4		p_re = ser_vec4_load(product_re[b] + k),
-						p_im = ser_vec4_load(product_im[b] + k);
+			SerVec4		p_re,
+						p_im;
 
+			if (fuse_last && b == n_products - 1)
+			{
+				SerVec4		a_re = ser_vec4_load(blocks_re[b] + k),
+							a_im = ser_vec4_load(blocks_im[b] + k);
+				SerVec4		seg_re = a_re,
+							seg_im = a_im;
+
+				for (int d = 1; d <= D; d++)
+				{
+					seg_re += ser_vec4_load(blocks_re[b + d] + k);
+					seg_im += ser_vec4_load(blocks_im[b + d] + k);
+				}
+				p_re = a_re * seg_re + a_im * seg_im;
+				p_im = a_re * seg_im - a_im * seg_re;
+				ser_vec4_store(product_re[b] + k, p_re);
+				ser_vec4_store(product_im[b] + k, p_im);
+			}
+			else
+			{
+				p_re = ser_vec4_load(product_re[b] + k);
+				p_im = ser_vec4_load(product_im[b] + k);
+			}
 			sum_re = have_sum ? sum_re + p_re : p_re;
 			sum_im = have_sum ? sum_im + p_im : p_im;
 			have_sum = true;
@@ -591,19 +618,19 @@ frame_spectrum(size_t stride, int n_products, bool has_q, int n_tail,
 		{
 			SerVec4		a_re = ser_vec4_load(q_re + k),
 						a_im = ser_vec4_load(q_im + k);
-			SerVec4		c_re = a_re * a_re + a_im * a_im,
-						c_im = a_re * a_im - a_im * a_re;
+			SerVec4		c_re = a_re * a_re + a_im * a_im;
 
+			/* |A_Q|^2 is real: its imaginary part adds nothing */
 			tail_re = a_re;
 			tail_im = a_im;
 			sum_re = have_sum ? sum_re + c_re : c_re;
-			sum_im = have_sum ? sum_im + c_im : c_im;
+			sum_im = have_sum ? sum_im : ser_vec4_splat(0.0f);
 			have_sum = true;
 		}
 		for (int m = 1; m <= n_tail; m++)
 		{
-			SerVec4		a_re = ser_vec4_load(tail_re_in[n_tail - m] + k),
-						a_im = ser_vec4_load(tail_im_in[n_tail - m] + k);
+			SerVec4		a_re = ser_vec4_load(blocks_re[nb - m] + k),
+						a_im = ser_vec4_load(blocks_im[nb - m] + k);
 			SerVec4		c_re,
 						c_im;
 
@@ -635,10 +662,11 @@ yin_frame_blocks(const SerFeatureParams *p, YinWork *w, const float *pcm, size_t
 	int			slot[64];
 	const float *block_re[64];
 	const float *block_im[64];
-	const float *product_re[64];
-	const float *product_im[64];
+	float	   *product_re[64];
+	float	   *product_im[64];
 	int			n_products,
 				n_tail;
+	bool		fuse_last = false;
 	float	   *acc_re = w->acc_re;
 	float	   *acc_im = w->acc_im;
 	double		energy = 0.0;
@@ -667,8 +695,14 @@ yin_frame_blocks(const SerFeatureParams *p, YinWork *w, const float *pcm, size_t
 			w->slot_spectrum[slot[b]] = true;
 		}
 
-	/* Blocks whose whole segment lies in the frame: their products, made once per block. */
-	for (int b = 0; b + D < nb; b++)
+	/*
+	 * Blocks whose whole segment lies in the frame: their products, made
+	 * once per block.  The last one, new with each frame in a run of loud
+	 * frames, is made while the frame's spectrum is summed.
+	 */
+	n_products = nb - D > 0 ? nb - D : 0;
+	n_tail = D < nb ? D : nb;
+	for (int b = 0; b < n_products; b++)
 	{
 		int			s = slot[b];
 
@@ -676,23 +710,26 @@ yin_frame_blocks(const SerFeatureParams *p, YinWork *w, const float *pcm, size_t
 		product_im[b] = w->product_im + (size_t) s * stride;
 		if (!w->slot_product[s])
 		{
-			block_product(stride, D, block_re + b, block_im + b, w->product_re + (size_t) s * stride,
-						  w->product_im + (size_t) s * stride);
+			if (b == n_products - 1)
+				fuse_last = true;
+			else
+				block_product(stride, D, block_re + b, block_im + b, product_re[b], product_im[b]);
 			w->slot_product[s] = true;
 		}
 	}
 	if (q > 0)
 		piece_spectrum(w, pcm, n, start + (int64_t) nb * H, q, w->q_re, w->q_im);
 
-	/* the defaults' shape (4 products, Q, 2 tail blocks) unrolled, others as they come */
-	n_products = nb - D > 0 ? nb - D : 0;
-	n_tail = D < nb ? D : nb;
-	if (n_products == 4 && q > 0 && n_tail == 2)
-		frame_spectrum(stride, 4, true, 2, product_re, product_im, w->q_re, w->q_im,
-					   block_re + nb - 2, block_im + nb - 2, acc_re, acc_im);
+	/* the defaults' shape (6 blocks, reach 2, Q) unrolled, others as they come */
+	if (nb == 6 && D == 2 && q > 0 && fuse_last)
+		frame_spectrum(stride, 6, 2, 4, true, 2, true, block_re, block_im, product_re, product_im,
+					   w->q_re, w->q_im, acc_re, acc_im);
+	else if (nb == 6 && D == 2 && q > 0)
+		frame_spectrum(stride, 6, 2, 4, true, 2, false, block_re, block_im, product_re, product_im,
+					   w->q_re, w->q_im, acc_re, acc_im);
 	else
-		frame_spectrum(stride, n_products, q > 0, n_tail, product_re, product_im, w->q_re, w->q_im,
-					   block_re + nb - n_tail, block_im + nb - n_tail, acc_re, acc_im);
+		frame_spectrum(stride, nb, D, n_products, q > 0, n_tail, fuse_last, block_re, block_im,
+					   product_re, product_im, w->q_re, w->q_im, acc_re, acc_im);
 	ser_real_fft_inverse(w->fft, acc_re, acc_im);
 
 	x = samples_at(pcm, n, start, L, w->padded);
