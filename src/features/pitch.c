@@ -316,9 +316,14 @@ yin_choose(const SerFeatureParams *p, YinWork *w, const float *x, const float *a
 	const float *restrict inverse_tau = w->inverse_tau;
 	float		threshold = (float) p->pitch_threshold;
 	float		scale_f = (float) scale;
-	float		r0 = acf[0] * scale_f;
+
+	/* 2 (r(0) - r(tau) scale) as 2 r(0) - r(tau) (2 scale): the same floats, doubling is exact */
+	float		two_r0 = 2.0f * (acf[0] * scale_f);
+	float		two_scale = 2.0f * scale_f;
 	SerVec4		cum = {0, 0, 0, 0},
-				running = {0, 0, 0, 0};
+				running = {0, 0, 0, 0},
+				lowest4 = ser_vec4_splat(INFINITY);
+	int			first_under = -1;
 	int			best = -1;
 	double		shift = 0.0;
 	double		period;
@@ -331,18 +336,44 @@ yin_choose(const SerFeatureParams *p, YinWork *w, const float *x, const float *a
 	 * / (mean of d(1..tau) + FLT_MIN).  The running sums are carried from
 	 * group to group in every lane.  The last lags of a range not a multiple
 	 * of four go one at a time (x and acf end at the frame's end).
+	 *
+	 * On the way, for the candidates (lags lo..P): the lowest value in each
+	 * lane, and the first group with one under the threshold.  A NaN never
+	 * compares lower (minps keeps the other operand), as in a scan keeping
+	 * the lowest so far.
 	 */
 	for (tau = 1; tau + 3 <= P; tau += 4)
 	{
 		SerVec4		xs = ser_vec4_load(x + tau - 1);
-		SerVec4		d;
+		SerVec4		d,
+					here;
 
 		cum = prefix_sum4(xs * xs, cum);
-		d = ser_vec4_splat(2.0f) * (ser_vec4_splat(r0) - ser_vec4_load(acf + tau) * scale_f) - cum;
+		d = ser_vec4_splat(two_r0) - ser_vec4_load(acf + tau) * two_scale - cum;
 		running = prefix_sum4(d, running);
-		ser_vec4_store(cmnd + tau, d / (running * ser_vec4_load(inverse_tau + tau) + FLT_MIN));
+		here = d / (running * ser_vec4_load(inverse_tau + tau) + FLT_MIN);
+		ser_vec4_store(cmnd + tau, here);
 		cum = SER_VEC4_SHUFFLE2(cum, cum, 3, 3, 3, 3);
 		running = SER_VEC4_SHUFFLE2(running, running, 3, 3, 3, 3);
+		if (tau + 3 < lo)
+			continue;
+		if (tau < lo)
+		{
+			/* the group lag lo falls in: its lower lanes are no candidates */
+			SerVec4		lane = {0, 1, 2, 3};
+			SerVec4i	candidate = lane >= ser_vec4_splat((float) (lo - tau));
+			SerVec4		inf = ser_vec4_splat(INFINITY);
+			SerVec4i	h,
+						i;
+
+			memcpy(&h, &here, sizeof(h));
+			memcpy(&i, &inf, sizeof(i));
+			h = (h & candidate) | (i & ~candidate);
+			memcpy(&here, &h, sizeof(here));
+		}
+		lowest4 = ser_vec4_min(here, lowest4);
+		if (first_under < 0 && ser_vec4_any(here < ser_vec4_splat(threshold)))
+			first_under = tau;
 	}
 	{
 		float		c = cum[0],
@@ -353,31 +384,30 @@ yin_choose(const SerFeatureParams *p, YinWork *w, const float *x, const float *a
 			float		d;
 
 			c += x[tau - 1] * x[tau - 1];
-			d = 2.0f * (r0 - acf[tau] * scale_f) - c;
+			d = two_r0 - acf[tau] * two_scale - c;
 			s += d;
 			cmnd[tau] = d / (s * inverse_tau[tau] + FLT_MIN);
+			if (tau < lo)
+				continue;
+			lowest4[0] = fminf(lowest4[0], cmnd[tau]);
+			if (first_under < 0 && cmnd[tau] < threshold)
+				first_under = tau;
 		}
 	}
 
 	/*
 	 * The first local minimum of d' below the threshold
-	 * (librosa.util.localmin), else the global minimum, its first occurrence
-	 * (argmin): four candidates at a time, the rare ones under the threshold
-	 * tested for a trough, the lowest value kept in each lane.  A NaN never
-	 * compares lower (minps keeps the other operand), as in a scan keeping
-	 * the lowest so far; one at lag lo stays the lowest.
+	 * (librosa.util.localmin), looked for from the first group with a value
+	 * under it, four candidates at a time, the rare ones under it tested for
+	 * a trough.
 	 */
+	if (first_under >= 0)
 	{
-		SerVec4		lowest4 = ser_vec4_splat(INFINITY);
-		float		lowest;
-		int			v;
+		int			v = first_under > lo ? first_under - lo : 0;
 
-		for (v = 0; v + 4 <= count && best < 0; v += 4)
+		for (; v + 4 <= count && best < 0; v += 4)
 		{
-			SerVec4		here = ser_vec4_load(cmnd + lo + v);
-
-			lowest4 = ser_vec4_min(here, lowest4);
-			if (!ser_vec4_any(here < ser_vec4_splat(threshold)))
+			if (!ser_vec4_any(ser_vec4_load(cmnd + lo + v) < ser_vec4_splat(threshold)))
 				continue;
 			for (int u = v; u < v + 4; u++)
 				if (cmnd[lo + u] < threshold && is_trough(cmnd, lo, u, count))
@@ -387,25 +417,25 @@ yin_choose(const SerFeatureParams *p, YinWork *w, const float *x, const float *a
 				}
 		}
 		for (; v < count && best < 0; v++)
-		{
 			if (cmnd[lo + v] < threshold && is_trough(cmnd, lo, v, count))
 				best = v;
-			lowest4[0] = fminf(lowest4[0], cmnd[lo + v]);
-		}
-		if (best < 0)
+	}
+
+	/* Else the global minimum, its first occurrence (argmin); a NaN at lag lo stays the lowest. */
+	if (best < 0)
+	{
+		float		lowest = fminf(fminf(lowest4[0], lowest4[1]), fminf(lowest4[2], lowest4[3]));
+		int			v = 0;
+
+		if (!isnan(cmnd[lo]))
 		{
-			lowest = fminf(fminf(lowest4[0], lowest4[1]), fminf(lowest4[2], lowest4[3]));
-			best = 0;
-			if (!isnan(cmnd[lo]))
-			{
-				for (v = 0; v + 4 <= count; v += 4)
-					if (ser_vec4_any(ser_vec4_load(cmnd + lo + v) == ser_vec4_splat(lowest)))
-						break;
-				while (cmnd[lo + v] != lowest)
-					v++;
-				best = v;
-			}
+			for (; v + 4 <= count; v += 4)
+				if (ser_vec4_any(ser_vec4_load(cmnd + lo + v) == ser_vec4_splat(lowest)))
+					break;
+			while (cmnd[lo + v] != lowest)
+				v++;
 		}
+		best = v;
 	}
 
 	if (best > 0 && best < count - 1)
