@@ -61,8 +61,8 @@ typedef struct YinWork
 	int			remainder;		/* q = L - nb H */
 	int			reach;			/* D = ceil(P / H) */
 	SerRealFft *fft;
-	float	   *cmnd;			/* P+1 and up to a whole vector: d' (lag 0 unused) */
-	float	   *inverse_tau;	/* the same: 1/tau, so the normalisation needs one division, not two */
+	float	   *cmnd;			/* P+4 (whole vectors): d' (lag 0 unused) */
+	float	   *inverse_tau;	/* P+4: 1/tau, so the normalisation needs one division, not two */
 	float	   *padded;			/* L: a frame running past the signal's ends, with its zeros */
 	float	   *acc_re;			/* bin_stride each (n_bins for the direct method): R_t, A_Q */
 	float	   *acc_im;
@@ -183,33 +183,47 @@ yin_work_init(const SerFeatureParams *p, YinWork *w, SerError *err)
 
 	bins = (size_t) w->n_bins;
 	slots = w->use_blocks ? (size_t) w->n_blocks : 0;
-	w->cmnd = ser_calloc(((size_t) w->max_period + 4) & ~(size_t) 3, sizeof(float));
-	w->inverse_tau = ser_calloc(((size_t) w->max_period + 4) & ~(size_t) 3, sizeof(float));
+	w->cmnd = ser_malloc_array((size_t) w->max_period + 4, sizeof(float));
+	w->inverse_tau = ser_malloc_array((size_t) w->max_period + 4, sizeof(float));
 	w->padded = ser_malloc_array((size_t) L, sizeof(float));
 	failed = !w->cmnd || !w->inverse_tau || !w->padded;
 	if (w->use_blocks)
 	{
 		/*
-		 * Spectra padded to whole vectors, the padding zero (calloc) and
+		 * Spectra padded to whole vectors, the padding zeroed below and
 		 * never written: the frame's sum reads it, the transforms do not.
+		 * The rest is written before it is read (products and sums cover
+		 * the padding too).
 		 */
 		size_t		stride = (size_t) w->bin_stride;
 
-		w->acc_re = ser_calloc(stride, sizeof(float));
-		w->acc_im = ser_calloc(stride, sizeof(float));
-		w->q_re = ser_calloc(stride, sizeof(float));
-		w->q_im = ser_calloc(stride, sizeof(float));
+		w->acc_re = ser_malloc_array(stride, sizeof(float));
+		w->acc_im = ser_malloc_array(stride, sizeof(float));
+		w->q_re = ser_malloc_array(stride, sizeof(float));
+		w->q_im = ser_malloc_array(stride, sizeof(float));
 		w->slot_block = ser_malloc_array(slots, sizeof(int64_t));
 		w->slot_spectrum = ser_malloc_array(slots, sizeof(bool));
 		w->slot_product = ser_malloc_array(slots, sizeof(bool));
 		w->slot_energy = ser_malloc_array(slots, sizeof(double));
-		w->block_re = ser_calloc(slots * stride, sizeof(float));
-		w->block_im = ser_calloc(slots * stride, sizeof(float));
-		w->product_re = ser_calloc(slots * stride, sizeof(float));
-		w->product_im = ser_calloc(slots * stride, sizeof(float));
+		w->block_re = ser_malloc_array(slots, stride * sizeof(float));
+		w->block_im = ser_malloc_array(slots, stride * sizeof(float));
+		w->product_re = ser_malloc_array(slots, stride * sizeof(float));
+		w->product_im = ser_malloc_array(slots, stride * sizeof(float));
 		failed = failed || !w->acc_re || !w->acc_im || !w->q_re
 			|| !w->q_im || !w->slot_block || !w->slot_spectrum || !w->slot_product
 			|| !w->slot_energy || !w->block_re || !w->block_im || !w->product_re || !w->product_im;
+		if (!failed)
+		{
+			size_t		pad = stride - (size_t) w->n_bins;
+
+			memset(w->q_re + w->n_bins, 0, pad * sizeof(float));
+			memset(w->q_im + w->n_bins, 0, pad * sizeof(float));
+			for (size_t s = 0; s < slots; s++)
+			{
+				memset(w->block_re + s * stride + w->n_bins, 0, pad * sizeof(float));
+				memset(w->block_im + s * stride + w->n_bins, 0, pad * sizeof(float));
+			}
+		}
 	}
 	else
 	{
@@ -225,8 +239,14 @@ yin_work_init(const SerFeatureParams *p, YinWork *w, SerError *err)
 	}
 	for (size_t s = 0; s < slots; s++)
 		w->slot_block[s] = -1;
-	for (int tau = 1; tau <= w->max_period; tau++)
-		w->inverse_tau[tau] = 1.0f / tau;
+	/* 1/tau four at a time (each lane correctly rounded, as one at a time) */
+	w->inverse_tau[0] = 0.0f;
+	for (int tau = 1; tau <= w->max_period; tau += 4)
+	{
+		SerVec4		lags = {tau, tau + 1, tau + 2, tau + 3};
+
+		ser_vec4_store(w->inverse_tau + tau, ser_vec4_splat(1.0f) / lags);
+	}
 	status = ser_real_fft_get(w->fft_size, &w->fft, err);
 	if (status != SER_OK)
 		yin_work_free(w);
