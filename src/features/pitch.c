@@ -68,11 +68,16 @@ typedef struct YinWork
 	float	   *acc_im;
 	float	   *q_re;
 	float	   *q_im;
-	/* the blocks of the current frame, block j in slot j % n_blocks */
+	/*
+	 * The blocks of the current frame and, with a remainder, the one after
+	 * (Q is its head): block j in slot j % n_slots.
+	 */
+	int			n_slots;
 	int64_t    *slot_block;		/* the block a slot holds, -1 for none */
 	bool	   *slot_spectrum;	/* its spectrum A_j is computed */
 	bool	   *slot_product;	/* its product with its segment is computed */
 	double	   *slot_energy;	/* sum of its squared samples */
+	double	   *slot_head_energy;	/* the same over its first q samples */
 	float	   *block_re;		/* n_blocks x bin_stride each */
 	float	   *block_im;
 	float	   *product_re;
@@ -93,6 +98,7 @@ yin_work_free(YinWork *w)
 	ser_free(w->slot_spectrum);
 	ser_free(w->slot_product);
 	ser_free(w->slot_energy);
+	ser_free(w->slot_head_energy);
 	ser_free(w->block_re);
 	ser_free(w->block_im);
 	ser_free(w->product_re);
@@ -182,7 +188,8 @@ yin_work_init(const SerFeatureParams *p, YinWork *w, SerError *err)
 	w->bin_stride = (w->n_bins + 3) & ~3;
 
 	bins = (size_t) w->n_bins;
-	slots = w->use_blocks ? (size_t) w->n_blocks : 0;
+	w->n_slots = w->n_blocks + (w->remainder > 0);
+	slots = w->use_blocks ? (size_t) w->n_slots : 0;
 	w->cmnd = ser_malloc_array((size_t) w->max_period + 4, sizeof(float));
 	w->inverse_tau = ser_malloc_array((size_t) w->max_period + 4, sizeof(float));
 	w->padded = ser_malloc_array((size_t) L, sizeof(float));
@@ -205,13 +212,14 @@ yin_work_init(const SerFeatureParams *p, YinWork *w, SerError *err)
 		w->slot_spectrum = ser_malloc_array(slots, sizeof(bool));
 		w->slot_product = ser_malloc_array(slots, sizeof(bool));
 		w->slot_energy = ser_malloc_array(slots, sizeof(double));
+		w->slot_head_energy = ser_malloc_array(slots, sizeof(double));
 		w->block_re = ser_malloc_array(slots, stride * sizeof(float));
 		w->block_im = ser_malloc_array(slots, stride * sizeof(float));
 		w->product_re = ser_malloc_array(slots, stride * sizeof(float));
 		w->product_im = ser_malloc_array(slots, stride * sizeof(float));
 		failed = failed || !w->acc_re || !w->acc_im || !w->q_re
 			|| !w->q_im || !w->slot_block || !w->slot_spectrum || !w->slot_product
-			|| !w->slot_energy || !w->block_re || !w->block_im || !w->product_re || !w->product_im;
+			|| !w->slot_energy || !w->slot_head_energy || !w->block_re || !w->block_im || !w->product_re || !w->product_im;
 		if (!failed)
 		{
 			size_t		pad = stride - (size_t) w->n_bins;
@@ -528,16 +536,19 @@ yin_frame_direct(const SerFeatureParams *p, YinWork *w, const float *pcm, size_t
 static int
 block_slot(YinWork *w, const float *pcm, size_t n, int64_t j)
 {
-	int			s = (int) (j % w->n_blocks);
+	int			s = (int) (j % w->n_slots);
 
 	if (w->slot_block[s] != j)
 	{
 		const float *x = samples_at(pcm, n, w->first_start + j * w->hop, w->hop, w->padded);
+		int			q = w->remainder;
 
 		w->slot_block[s] = j;
 		w->slot_spectrum[s] = false;
 		w->slot_product[s] = false;
-		w->slot_energy[s] = energy_of(x, w->hop);
+		/* in two parts: the head is a frame's Q, one frame earlier */
+		w->slot_head_energy[s] = energy_of(x, q);
+		w->slot_energy[s] = w->slot_head_energy[s] + energy_of(x + q, w->hop - q);
 	}
 	return s;
 }
@@ -730,10 +741,7 @@ yin_frame_blocks(const SerFeatureParams *p, YinWork *w, const float *pcm, size_t
 		block_im[b] = w->block_im + (size_t) slot[b] * stride;
 	}
 	if (q > 0)
-	{
-		x = samples_at(pcm, n, start + (int64_t) nb * H, q, w->padded);
-		energy += energy_of(x, q);
-	}
+		energy += w->slot_head_energy[block_slot(w, pcm, n, t + nb)];
 	if (quiet_frame(p, w, energy, res))
 		return;
 
