@@ -321,6 +321,30 @@ prefix_sum4(SerVec4 v, SerVec4 carry)
 }
 
 /*
+ * d' at lags tau..tau+3: cum(tau) = sum of x[i]^2 for i < tau; d(tau) =
+ * 2 (r(0) - r(tau)) - cum(tau), the squared difference of the frame and its
+ * shift with zeros past the frame's end; d'(tau) = d(tau) / (mean of
+ * d(1..tau) + FLT_MIN).  The running sums are carried from group to group in
+ * every lane of *cum and *running.
+ */
+static inline __attribute__((always_inline)) SerVec4
+yin_lags(const float *x, const float *acf, const float *inverse_tau, int tau, float two_r0,
+		 float two_scale, SerVec4 *cum, SerVec4 *running)
+{
+	SerVec4		xs = ser_vec4_load(x + tau - 1);
+	SerVec4		c,
+				d,
+				s;
+
+	c = prefix_sum4(xs * xs, *cum);
+	d = ser_vec4_splat(two_r0) - ser_vec4_load(acf + tau) * two_scale - c;
+	s = prefix_sum4(d, *running);
+	*cum = SER_VEC4_SHUFFLE2(c, c, 3, 3, 3, 3);
+	*running = SER_VEC4_SHUFFLE2(s, s, 3, 3, 3, 3);
+	return d / (s * ser_vec4_load(inverse_tau + tau) + FLT_MIN);
+}
+
+/*
  * YIN on frame x (L samples, energy its sum of squares) given its
  * autocorrelation acf[tau] * scale for tau = 0..P: the difference function,
  * its cumulative-mean normalisation and the period choice, all as librosa
@@ -351,57 +375,49 @@ yin_choose(const SerFeatureParams *p, YinWork *w, const float *x, const float *a
 	SerVec4		cum = {0, 0, 0, 0},
 				running = {0, 0, 0, 0},
 				lowest4 = ser_vec4_splat(INFINITY);
-	int			first_under = -1;
+	SerVec4i	under = {0, 0, 0, 0};
 	int			best = -1;
 	double		shift = 0.0;
 	double		period;
 	int			tau;
 
 	/*
-	 * Lags tau..tau+3 from lag 1 on: cum(tau) = sum of x[i]^2 for i < tau;
-	 * d(tau) = 2 (r(0) - r(tau)) - cum(tau), the squared difference of the
-	 * frame and its shift with zeros past the frame's end; d'(tau) = d(tau)
-	 * / (mean of d(1..tau) + FLT_MIN).  The running sums are carried from
-	 * group to group in every lane.  The last lags of a range not a multiple
-	 * of four go one at a time (x and acf end at the frame's end).
-	 *
-	 * On the way, for the candidates (lags lo..P): the lowest value in each
-	 * lane, and the first group with one under the threshold.  A NaN never
-	 * compares lower (minps keeps the other operand), as in a scan keeping
-	 * the lowest so far.
+	 * Lags tau..tau+3 from lag 1 on (yin_lags): the lags below the group lag
+	 * lo falls in are no candidates and their d' is never read; in that
+	 * group the lanes below lo are set aside (+inf); then the rest.  On the
+	 * way, for the candidates: the lowest value in each lane, and whether
+	 * any is under the threshold.  A NaN never compares lower (minps keeps
+	 * the other operand), as in a scan keeping the lowest so far.  The last
+	 * lags of a range not a multiple of four go one at a time (x and acf
+	 * end at the frame's end).
 	 */
-	for (tau = 1; tau + 3 <= P; tau += 4)
+	for (tau = 1; tau + 3 < lo && tau + 3 <= P; tau += 4)
+		(void) yin_lags(x, acf, inverse_tau, tau, two_r0, two_scale, &cum, &running);
+	if (tau < lo && tau + 3 <= P)
 	{
-		SerVec4		xs = ser_vec4_load(x + tau - 1);
-		SerVec4		d,
-					here;
+		SerVec4		here = yin_lags(x, acf, inverse_tau, tau, two_r0, two_scale, &cum, &running);
+		SerVec4		lane = {0, 1, 2, 3};
+		SerVec4i	candidate = lane >= ser_vec4_splat((float) (lo - tau));
+		SerVec4		inf = ser_vec4_splat(INFINITY);
+		SerVec4i	h,
+					i;
 
-		cum = prefix_sum4(xs * xs, cum);
-		d = ser_vec4_splat(two_r0) - ser_vec4_load(acf + tau) * two_scale - cum;
-		running = prefix_sum4(d, running);
-		here = d / (running * ser_vec4_load(inverse_tau + tau) + FLT_MIN);
 		ser_vec4_store(cmnd + tau, here);
-		cum = SER_VEC4_SHUFFLE2(cum, cum, 3, 3, 3, 3);
-		running = SER_VEC4_SHUFFLE2(running, running, 3, 3, 3, 3);
-		if (tau + 3 < lo)
-			continue;
-		if (tau < lo)
-		{
-			/* the group lag lo falls in: its lower lanes are no candidates */
-			SerVec4		lane = {0, 1, 2, 3};
-			SerVec4i	candidate = lane >= ser_vec4_splat((float) (lo - tau));
-			SerVec4		inf = ser_vec4_splat(INFINITY);
-			SerVec4i	h,
-						i;
-
-			memcpy(&h, &here, sizeof(h));
-			memcpy(&i, &inf, sizeof(i));
-			h = (h & candidate) | (i & ~candidate);
-			memcpy(&here, &h, sizeof(here));
-		}
+		memcpy(&h, &here, sizeof(h));
+		memcpy(&i, &inf, sizeof(i));
+		h = (h & candidate) | (i & ~candidate);
+		memcpy(&here, &h, sizeof(here));
 		lowest4 = ser_vec4_min(here, lowest4);
-		if (first_under < 0 && ser_vec4_any(here < ser_vec4_splat(threshold)))
-			first_under = tau;
+		under |= here < ser_vec4_splat(threshold);
+		tau += 4;
+	}
+	for (; tau + 3 <= P; tau += 4)
+	{
+		SerVec4		here = yin_lags(x, acf, inverse_tau, tau, two_r0, two_scale, &cum, &running);
+
+		ser_vec4_store(cmnd + tau, here);
+		lowest4 = ser_vec4_min(here, lowest4);
+		under |= here < ser_vec4_splat(threshold);
 	}
 	{
 		float		c = cum[0],
@@ -418,22 +434,20 @@ yin_choose(const SerFeatureParams *p, YinWork *w, const float *x, const float *a
 			if (tau < lo)
 				continue;
 			lowest4[0] = fminf(lowest4[0], cmnd[tau]);
-			if (first_under < 0 && cmnd[tau] < threshold)
-				first_under = tau;
+			under[0] |= -(cmnd[tau] < threshold);
 		}
 	}
 
 	/*
 	 * The first local minimum of d' below the threshold
-	 * (librosa.util.localmin), looked for from the first group with a value
-	 * under it, four candidates at a time, the rare ones under it tested for
-	 * a trough.
+	 * (librosa.util.localmin), when any value is under it: four candidates
+	 * at a time, the rare ones under it tested for a trough.
 	 */
-	if (first_under >= 0)
+	if (ser_vec4_any(under))
 	{
-		int			v = first_under > lo ? first_under - lo : 0;
+		int			v;
 
-		for (; v + 4 <= count && best < 0; v += 4)
+		for (v = 0; v + 4 <= count && best < 0; v += 4)
 		{
 			if (!ser_vec4_any(ser_vec4_load(cmnd + lo + v) < ser_vec4_splat(threshold)))
 				continue;
