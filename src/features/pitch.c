@@ -27,13 +27,20 @@
  * first kind depend on blocks only and are made once per block, so a frame
  * costs the transform of one new block, of Q, one inverse transform and a
  * few products of spectra of size N (480 with the defaults, against two
- * transforms of 1536 per frame for the direct method).  Frames quieter
- * than voicing_min_rms skip all of it.  The method is used when it is the
- * cheaper of the two for the parameters (frames overlapping by at least
- * two hops, not too many hops per frame).
+ * transforms of 1536 per frame for the direct method); the one product new
+ * with a frame is made in the same pass as the frame's sum.  Frames quieter
+ * than voicing_min_rms skip all of it: the gate needs only the energies of
+ * the blocks, each summed once, in two parts (its head is an earlier
+ * frame's Q).  The method is used when it is the cheaper of the two for the
+ * parameters (frames overlapping by at least two hops, not too many hops
+ * per frame).
  *
  * The difference function, its normalisation and the period search then
- * run in float, four lags to a vector (see yin_choose).
+ * run in float, four lags to a vector, in one pass that also keeps what
+ * the search needs (see yin_choose).  With the defaults a loud frame costs
+ * about 1.4 us on the project's machine: the three 240-point complex FFTs
+ * and the real-spectrum passes around them a little over half, the frame's
+ * spectrum and YIN's pass a fifth each.
  */
 #include "features/pitch.h"
 #include "features/fft.h"
@@ -78,7 +85,7 @@ typedef struct YinWork
 	bool	   *slot_product;	/* its product with its segment is computed */
 	double	   *slot_energy;	/* sum of its squared samples */
 	double	   *slot_head_energy;	/* the same over its first q samples */
-	float	   *block_re;		/* n_blocks x bin_stride each */
+	float	   *block_re;		/* n_slots x bin_stride each */
 	float	   *block_im;
 	float	   *product_re;
 	float	   *product_im;
