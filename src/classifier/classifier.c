@@ -32,6 +32,7 @@ ser_classifier_spec_default(SerClassifierSpec *spec)
 	spec->n_res_blocks = 1;
 	spec->dropout = 0.5f;
 	spec->frame_cmn = 0;
+	spec->speaker_normalise = true;
 }
 
 SerStatus
@@ -53,6 +54,7 @@ ser_classifier_net_config(const SerClassifierSpec *spec, const SerFeatureParams 
 	if (spec->dropout >= 0)
 		cfg->dropout_fused = cfg->dropout_hidden = spec->dropout;
 	cfg->frame_cmn = spec->frame_cmn;
+	cfg->speaker_norm = spec->speaker_normalise ? 1 : 0;
 	return ser_net_config_validate(cfg, err);
 }
 
@@ -99,6 +101,13 @@ train_on(SerCorpus *corpus, int n_classes, const SerClassifierSpec *spec, const 
 	st = ser_classifier_net_config(spec, &corpus->params, n_classes, net_cfg, err);
 	if (st != SER_OK)
 		goto done;
+	corpus->speaker_normalise = spec->speaker_normalise;
+	if (spec->speaker_normalise && corpus->profiles == NULL)
+	{
+		st = ser_corpus_build_profiles(corpus, err);
+		if (st != SER_OK)
+			goto done;
+	}
 	if (spec->validation_fraction > 0)
 	{
 		st = ser_group_holdout(corpus->groups, candidate, n, spec->validation_fraction,
@@ -191,6 +200,9 @@ ser_classifier_train(SerCorpus *corpus, const char *const *class_names, int n_cl
 	FoldProgress fp = {progress, progress_ctx, -1, 0};
 	char		params_text[SER_FEATURE_PARAMS_TEXT];
 	char	   *classes = NULL;
+	float	   *population = NULL;
+	int		   *members = NULL;
+	int			n_members = 0;
 	SerStatus	st;
 
 	*model_out = NULL;
@@ -219,12 +231,93 @@ ser_classifier_train(SerCorpus *corpus, const char *const *class_names, int n_cl
 				 train_info ? train_info : "", train_info && train_info[0] ? "; " : "",
 				 summary->n_train, summary->n_val, summary->epochs_run, summary->best_epoch,
 				 summary->best_val_uar);
-		st = ser_model_create(result.net, result.frame_mean, result.frame_std, result.utt_mean,
-							  result.utt_std, params_text, classes, info, model_out, err);
+		if (spec->speaker_normalise)
+		{
+			/* The population profile: that of every clip the model learnt from. */
+			int			F = ser_frame_feature_count(&corpus->params);
+			int			D = ser_utterance_feature_count(&corpus->params);
+
+			population = ser_malloc_array(ser_profile_length(F, D), sizeof(float));
+			members = ser_malloc_array((size_t) (corpus->n_clips ? corpus->n_clips : 1), sizeof(int));
+			if (population == NULL || members == NULL)
+				st = ser_error(err, SER_ENOMEM, "out of memory");
+			for (int i = 0; st == SER_OK && i < corpus->n_clips; i++)
+				if (candidate[i])
+					members[n_members++] = i;
+			if (st == SER_OK)
+				st = ser_corpus_pooled_profile(corpus, members, n_members, population, err);
+		}
+		if (st == SER_OK)
+			st = ser_model_create(result.net, result.frame_mean, result.frame_std, result.utt_mean,
+								  result.utt_std, population, params_text, classes, info, model_out, err);
 	}
+	ser_free(population);
+	ser_free(members);
 	ser_train_result_free(&result);
 	ser_free(classes);
 	ser_free(candidate);
+	return st;
+}
+
+/*
+ * Predictions of a fold's model for its test clips without their speakers'
+ * profiles: the inference model, with the population profile of the fold's
+ * training clips, on the clips' clean features.
+ */
+static SerStatus
+predict_without_profile(SerCorpus *corpus, int n_classes, const bool *candidate,
+						const SerTrainResult *result, const int *test_idx, int n_test, int *pred_out,
+						SerError *err)
+{
+	int			F = ser_frame_feature_count(&corpus->params);
+	int			D = ser_utterance_feature_count(&corpus->params);
+	float	   *population = NULL;
+	int		   *members = ser_malloc_array((size_t) corpus->n_clips, sizeof(int));
+	float	   *probs = ser_malloc_array((size_t) n_classes, sizeof(float));
+	SerModel   *model = NULL;
+	int			n_members = 0;
+	SerStatus	st = SER_OK;
+
+	if (corpus->speaker_normalise)
+		population = ser_malloc_array(ser_profile_length(F, D), sizeof(float));
+	if (members == NULL || probs == NULL || (corpus->speaker_normalise && population == NULL))
+		st = ser_error(err, SER_ENOMEM, "out of memory");
+	for (int i = 0; st == SER_OK && i < corpus->n_clips; i++)
+		if (candidate[i])
+			members[n_members++] = i;
+	if (st == SER_OK && population != NULL)
+		st = ser_corpus_pooled_profile(corpus, members, n_members, population, err);
+	if (st == SER_OK)
+	{
+		/* The model wants a class list; the names do not matter here. */
+		char		classes[SER_NET_MAX_CLASSES * 4];
+		size_t		used = 0;
+
+		for (int k = 0; k < n_classes; k++)
+			used += snprintf(classes + used, sizeof(classes) - used, "%s%d", k ? "\n" : "", k);
+		st = ser_model_create(result->net, result->frame_mean, result->frame_std, result->utt_mean,
+							  result->utt_std, population, "", classes, "", &model, err);
+	}
+	for (int j = 0; st == SER_OK && j < n_test; j++)
+	{
+		const SerFeatureSet *clean = &corpus->clean[test_idx[j]];
+		int			best = 0;
+
+		if (clean->frames == NULL)
+			st = ser_error(err, SER_EINTERNAL, "clip %d has no features", test_idx[j]);
+		else
+			st = ser_model_predict(model, clean->frames, (int) clean->n_frames, clean->n_frame_features,
+								   clean->utterance, clean->n_utterance, NULL, probs, err);
+		for (int k = 1; st == SER_OK && k < n_classes; k++)
+			if (probs[k] > probs[best])
+				best = k;
+		if (st == SER_OK)
+			pred_out[test_idx[j]] = best;
+	}
+	ser_model_free(model);
+	ser_free(population);
+	ser_free(members);
+	ser_free(probs);
 	return st;
 }
 
@@ -232,7 +325,7 @@ SerStatus
 ser_classifier_crossval(SerCorpus *corpus, int n_classes, const SerClassifierSpec *spec,
 						const int *fold_of, int n_folds,
 						SerClassifierProgressFn progress, void *progress_ctx,
-						int *pred_out, SerError *err)
+						int *pred_out, int *pred_without_profile_out, SerError *err)
 {
 	int			n = corpus->n_clips;
 	bool	   *candidate = ser_calloc((size_t) (n ? n : 1), sizeof(bool));
@@ -246,7 +339,11 @@ ser_classifier_crossval(SerCorpus *corpus, int n_classes, const SerClassifierSpe
 		goto done;
 	}
 	for (int i = 0; i < n; i++)
+	{
 		pred_out[i] = -1;
+		if (pred_without_profile_out != NULL)
+			pred_without_profile_out[i] = -1;
+	}
 
 	for (int f = 0; f < n_folds && st == SER_OK; f++)
 	{
@@ -283,6 +380,9 @@ ser_classifier_crossval(SerCorpus *corpus, int n_classes, const SerClassifierSpe
 		if (st == SER_OK)
 			for (int j = 0; j < n_test; j++)
 				pred_out[test_idx[j]] = pred[j];
+		if (st == SER_OK && pred_without_profile_out != NULL)
+			st = predict_without_profile(corpus, n_classes, candidate, &result, test_idx, n_test,
+										 pred_without_profile_out, err);
 		ser_train_result_free(&result);
 	}
 
@@ -317,17 +417,31 @@ ser_classifier_model_params(const SerModel *model, SerFeatureParams *params, Ser
 
 SerStatus
 ser_classifier_predict(const SerModel *model, const SerFeatureParams *params,
-					   const float *pcm, size_t n, float *probs, SerError *err)
+					   const float *pcm, size_t n, const float *speaker_profile,
+					   size_t profile_length, float *probs, SerError *err)
 {
 	SerFeatureSet set;
 	SerStatus	st;
 
+	if (speaker_profile != NULL)
+	{
+		if (!model->net->cfg.speaker_norm)
+		{
+			ser_error(err, SER_EINVAL, "model was trained without speaker normalisation");
+			ser_error_detail(err, "Only a model trained with speaker normalisation takes a speaker profile.");
+			return SER_EINVAL;
+		}
+		st = ser_profile_check(speaker_profile, profile_length, model->net->cfg.n_frame_features,
+							   model->net->cfg.n_utt_features, err);
+		if (st != SER_OK)
+			return st;
+	}
 	memset(&set, 0, sizeof(set));
 	st = ser_extract_features(params, pcm, n, SER_FEATURES_FRAMES | SER_FEATURES_UTTERANCE, &set, err);
 	if (st != SER_OK)
 		return st;
 	st = ser_model_predict(model, set.frames, (int) set.n_frames, set.n_frame_features,
-						   set.utterance, set.n_utterance, probs, err);
+						   set.utterance, set.n_utterance, speaker_profile, probs, err);
 	ser_feature_set_free(&set);
 	return st;
 }

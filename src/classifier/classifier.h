@@ -10,6 +10,14 @@
  * Early stopping needs a validation set: it is a fraction of the training
  * clips drawn by whole groups (speakers) from the training folds only, never
  * from the clips being evaluated.
+ *
+ * Speaker normalisation (spec.speaker_normalise): every clip's features
+ * have the profile of its group subtracted, computed from all the group's
+ * clips without their labels.  In cross-validation that includes the test
+ * speakers' profiles, from their own (unlabelled) clips: the protocol of a
+ * user who classifies a speaker's recordings with a profile of the same
+ * recordings.  The model keeps the profile of its training clips for
+ * speakers classified without one.
  */
 #ifndef SER_CLASSIFIER_CLASSIFIER_H
 #define SER_CLASSIFIER_CLASSIFIER_H
@@ -30,6 +38,7 @@ typedef struct SerClassifierSpec
 	int			fused_hidden;
 	float		dropout;
 	int			frame_cmn;		/* per-clip mean normalisation of frames (SerNetConfig) */
+	bool		speaker_normalise;	/* subtract each group's profile (features/profile.h) */
 } SerClassifierSpec;
 
 void		ser_classifier_spec_default(SerClassifierSpec *spec);
@@ -65,19 +74,26 @@ SerStatus	ser_classifier_train(SerCorpus *corpus, const char *const *class_names
  * Cross-validation: for each fold f in [0, n_folds) train on the clips whose
  * fold_of is not f and predict those whose fold_of is f (clips with fold_of
  * < 0 take no part).  pred_out[i] receives the prediction for clip i (-1
- * for clips that take no part).
+ * for clips that take no part).  With speaker normalisation, the test clips
+ * are normalised by their own speakers' profiles; pred_without_profile_out,
+ * if not NULL, receives the predictions of the same fold models without
+ * them (the fold model's population profile), as for a recording classified
+ * alone.
  */
 SerStatus	ser_classifier_crossval(SerCorpus *corpus, int n_classes, const SerClassifierSpec *spec,
 									const int *fold_of, int n_folds,
 									SerClassifierProgressFn progress, void *progress_ctx,
-									int *pred_out, SerError *err);
+									int *pred_out, int *pred_without_profile_out, SerError *err);
 
 /*
  * Classify mono PCM at the model's sample rate: probs[K] for the model's
  * classes.  params must be the model's own (ser_classifier_model_params).
+ * speaker_profile[0..profile_length) is the speaker's profile for a
+ * speaker-normalised model, or NULL (see ser_model_predict).
  */
 SerStatus	ser_classifier_predict(const SerModel *model, const SerFeatureParams *params,
-								   const float *pcm, size_t n, float *probs, SerError *err);
+								   const float *pcm, size_t n, const float *speaker_profile,
+								   size_t profile_length, float *probs, SerError *err);
 
 /* The feature parameters stored in a model (SER_ECORRUPT if unreadable). */
 SerStatus	ser_classifier_model_params(const SerModel *model, SerFeatureParams *params, SerError *err);

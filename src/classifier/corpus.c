@@ -91,7 +91,133 @@ ser_corpus_free(SerCorpus *c)
 	ser_feature_set_free(&c->current);
 	ser_free(c->work);
 	ser_free(c->resampled);
+	ser_free(c->profiles);
+	ser_free(c->normalised);
 	memset(c, 0, sizeof(*c));
+}
+
+static SerStatus
+ensure_clean(SerCorpus *c, int index, SerError *err)
+{
+	SerFeatureSet *clean = &c->clean[index];
+
+	if (clean->frames != NULL)
+		return SER_OK;
+	return ser_extract_features(&c->params, c->pcm[index], c->n_samples[index],
+								SER_FEATURES_FRAMES | SER_FEATURES_UTTERANCE, clean, err);
+}
+
+SerStatus
+ser_corpus_build_profiles(SerCorpus *c, SerError *err)
+{
+	int			F = ser_frame_feature_count(&c->params);
+	int			D = ser_utterance_feature_count(&c->params);
+	size_t		state_len = ser_profile_state_length(F, D);
+	size_t		profile_len = ser_profile_length(F, D);
+	int			n_groups = 0;
+	double	   *states = NULL;
+	float	   *profiles = NULL;
+	SerStatus	st = SER_OK;
+
+	for (int i = 0; i < c->n_clips; i++)
+	{
+		if (c->groups[i] < 0)
+			return ser_error(err, SER_EINVAL, "clip %d has a negative group", i);
+		if (c->groups[i] >= n_groups)
+			n_groups = c->groups[i] + 1;
+	}
+	states = ser_malloc_array((size_t) (n_groups ? n_groups : 1), state_len * sizeof(double));
+	profiles = ser_calloc((size_t) (n_groups ? n_groups : 1), profile_len * sizeof(float));
+	if (states == NULL || profiles == NULL)
+	{
+		st = ser_error(err, SER_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (int g = 0; g < n_groups; g++)
+		ser_profile_state_init(states + (size_t) g * state_len, F, D);
+	for (int i = 0; i < c->n_clips && st == SER_OK; i++)
+	{
+		st = ensure_clean(c, i, err);
+		if (st == SER_OK)
+			st = ser_profile_state_add(states + (size_t) c->groups[i] * state_len, &c->clean[i], err);
+	}
+	/* Group ids without clips keep an all-zero profile; no sample asks for it. */
+	for (int g = 0; g < n_groups && st == SER_OK; g++)
+		if (states[(size_t) g * state_len + 2] > 0)
+			st = ser_profile_finish(states + (size_t) g * state_len, profiles + (size_t) g * profile_len, err);
+	if (st == SER_OK)
+	{
+		ser_free(c->profiles);
+		c->profiles = profiles;
+		c->n_groups = n_groups;
+		profiles = NULL;
+	}
+done:
+	ser_free(states);
+	ser_free(profiles);
+	return st;
+}
+
+SerStatus
+ser_corpus_pooled_profile(SerCorpus *c, const int *idx, int n, float *profile, SerError *err)
+{
+	int			F = ser_frame_feature_count(&c->params);
+	int			D = ser_utterance_feature_count(&c->params);
+	double	   *state = ser_malloc_array(ser_profile_state_length(F, D), sizeof(double));
+	int			count = idx ? n : c->n_clips;
+	SerStatus	st = SER_OK;
+
+	if (state == NULL)
+		return ser_error(err, SER_ENOMEM, "out of memory");
+	ser_profile_state_init(state, F, D);
+	for (int j = 0; j < count && st == SER_OK; j++)
+	{
+		int			i = idx ? idx[j] : j;
+
+		st = ensure_clean(c, i, err);
+		if (st == SER_OK)
+			st = ser_profile_state_add(state, &c->clean[i], err);
+	}
+	if (st == SER_OK)
+		st = ser_profile_finish(state, profile, err);
+	ser_free(state);
+	return st;
+}
+
+/*
+ * With speaker normalisation, a copy of the sample with its group's profile
+ * subtracted (the clean features stay as they are: they are shared).
+ */
+static SerStatus
+normalise_sample(SerCorpus *c, int index, const float **frames, int n_frames, const float **utt,
+				 SerError *err)
+{
+	int			F = ser_frame_feature_count(&c->params);
+	int			D = ser_utterance_feature_count(&c->params);
+	int			g = c->groups[index];
+	size_t		need = (size_t) n_frames * F + D;
+	const float *profile;
+
+	if (!c->speaker_normalise)
+		return SER_OK;
+	if (c->profiles == NULL || g < 0 || g >= c->n_groups)
+		return ser_error(err, SER_EINTERNAL, "speaker profiles are not built for clip %d", index);
+	profile = c->profiles + (size_t) g * ser_profile_length(F, D);
+	if (need > c->normalised_cap)
+	{
+		ser_free(c->normalised);
+		c->normalised = ser_malloc_array(need, sizeof(float));
+		c->normalised_cap = c->normalised ? need : 0;
+		if (c->normalised == NULL)
+			return ser_error(err, SER_ENOMEM, "out of memory");
+	}
+	memcpy(c->normalised, *frames, sizeof(float) * (size_t) n_frames * F);
+	memcpy(c->normalised + (size_t) n_frames * F, *utt, sizeof(float) * D);
+	ser_profile_subtract(profile, F, D, c->normalised, (size_t) n_frames,
+						 c->normalised + (size_t) n_frames * F);
+	*frames = c->normalised;
+	*utt = c->normalised + (size_t) n_frames * F;
+	return SER_OK;
 }
 
 static SerStatus
@@ -152,17 +278,12 @@ ser_corpus_get_sample(void *ctx, int index, int epoch, SerRng *rng,
 	{
 		SerFeatureSet *clean = &c->clean[index];
 
-		if (clean->frames == NULL)
-		{
-			st = ser_extract_features(&c->params, pcm, n, SER_FEATURES_FRAMES | SER_FEATURES_UTTERANCE,
-									  clean, err);
-			if (st != SER_OK)
-				return st;
-		}
+		if ((st = ensure_clean(c, index, err)) != SER_OK)
+			return st;
 		*frames = clean->frames;
 		*n_frames = (int) clean->n_frames;
 		*utt = clean->utterance;
-		return SER_OK;
+		return normalise_sample(c, index, frames, *n_frames, utt, err);
 	}
 	else
 	{
@@ -203,5 +324,5 @@ ser_corpus_get_sample(void *ctx, int index, int epoch, SerRng *rng,
 	*frames = c->current.frames;
 	*n_frames = (int) c->current.n_frames;
 	*utt = c->current.utterance;
-	return SER_OK;
+	return normalise_sample(c, index, frames, *n_frames, utt, err);
 }

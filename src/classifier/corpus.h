@@ -17,12 +17,18 @@
  *   gain, uniform in ±gain_db;
  *   additive white noise at an SNR uniform in [snr_min_db, snr_max_db]
  *   relative to the clip's RMS.
+ *
+ * Speaker normalisation (features/profile.h): with speaker_normalise set,
+ * ser_corpus_build_profiles computes every group's profile from the clean
+ * features of all its clips (labels unused), and every sample, clean or
+ * perturbed, has its group's profile subtracted.
  */
 #ifndef SER_CLASSIFIER_CORPUS_H
 #define SER_CLASSIFIER_CORPUS_H
 
 #include "common/runtime.h"
 #include "features/features.h"
+#include "features/profile.h"
 #include "model/rng.h"
 
 typedef struct SerWaveAugment
@@ -60,12 +66,32 @@ typedef struct SerCorpus
 	size_t		work_cap;
 	float	   *resampled;
 	size_t		resampled_cap;
+	/* speaker normalisation */
+	bool		speaker_normalise;
+	int			n_groups;		/* max group + 1 */
+	float	   *profiles;		/* [n_groups][ser_profile_length] */
+	float	   *normalised;		/* scratch: a sample's frames, then its utterance vector */
+	size_t		normalised_cap;
 } SerCorpus;
 
 void		ser_corpus_init(SerCorpus *c, const SerFeatureParams *params, const SerWaveAugment *augment);
 /* Copies pcm. */
 SerStatus	ser_corpus_add(SerCorpus *c, const float *pcm, size_t n, int label, int group, SerError *err);
 void		ser_corpus_free(SerCorpus *c);
+
+/*
+ * Compute the clean features of every clip (if not yet done) and every
+ * group's profile; groups must be >= 0.  Needed before sampling when
+ * speaker_normalise is set.
+ */
+SerStatus	ser_corpus_build_profiles(SerCorpus *c, SerError *err);
+
+/*
+ * The profile of the clips idx[0..n) (all clips when idx is NULL): what a
+ * speaker normalised model subtracts for a speaker it has no profile of.
+ * profile has ser_profile_length floats.
+ */
+SerStatus	ser_corpus_pooled_profile(SerCorpus *c, const int *idx, int n, float *profile, SerError *err);
 
 /* The trainer's SerGetSampleFn over a SerCorpus (ctx). */
 SerStatus	ser_corpus_get_sample(void *ctx, int index, int epoch, SerRng *rng,

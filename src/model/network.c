@@ -19,6 +19,7 @@
 #include "model/network.h"
 
 #include "model/tensor_blob.h"
+#include "features/profile.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -123,11 +124,12 @@ ser_net_config_to_text(const SerNetConfig *cfg, char *buf, size_t size, SerError
 				 "frame_features=%d\nutt_features=%d\nclasses=%d\nstem_channels=%d\n"
 				 "branch_channels=%d\nbranch_kernels=%s\nres_blocks=%d\nres_kernel=%d\n"
 				 "se_reduction=%d\nattention_dim=%d\nutt_hidden=%d\nfused_hidden=%d\n"
-				 "dropout_fused=%.9g\ndropout_hidden=%.9g\nframe_cmn=%d\n",
+				 "dropout_fused=%.9g\ndropout_hidden=%.9g\nframe_cmn=%d\nspeaker_norm=%d\n",
 				 cfg->n_frame_features, cfg->n_utt_features, cfg->n_classes, cfg->stem_channels,
 				 cfg->branch_channels, kernels, cfg->n_res_blocks, cfg->res_kernel,
 				 cfg->se_reduction, cfg->attention_dim, cfg->utt_hidden, cfg->fused_hidden,
-				 (double) cfg->dropout_fused, (double) cfg->dropout_hidden, cfg->frame_cmn);
+				 (double) cfg->dropout_fused, (double) cfg->dropout_hidden, cfg->frame_cmn,
+				 cfg->speaker_norm);
 	if (n < 0 || (size_t) n >= size)
 		return ser_error(err, SER_EINTERNAL, "architecture text does not fit in %zu bytes", size);
 	return SER_OK;
@@ -151,9 +153,10 @@ ser_net_config_from_text(const char *text, SerNetConfig *cfg, SerError *err)
 	static const char *const keys[] = {
 		"frame_features", "utt_features", "classes", "stem_channels", "branch_channels",
 		"branch_kernels", "res_blocks", "res_kernel", "se_reduction", "attention_dim",
-		"utt_hidden", "fused_hidden", "dropout_fused", "dropout_hidden", "frame_cmn"
+		"utt_hidden", "fused_hidden", "dropout_fused", "dropout_hidden", "frame_cmn",
+		"speaker_norm"
 	};
-	/* frame_cmn came later: absent means 0. */
+	/* frame_cmn and speaker_norm came later: absent means 0. */
 	const unsigned required = (1u << 14) - 1;
 	int			n_keys = (int) (sizeof(keys) / sizeof(keys[0]));
 	unsigned	seen = 0;
@@ -217,6 +220,7 @@ ser_net_config_from_text(const char *text, SerNetConfig *cfg, SerError *err)
 				}
 			case 6: ok = parse_int(value, &cfg->n_res_blocks); break;
 			case 14: ok = parse_int(value, &cfg->frame_cmn) && (cfg->frame_cmn == 0 || cfg->frame_cmn == 1); break;
+			case 15: ok = parse_int(value, &cfg->speaker_norm) && (cfg->speaker_norm == 0 || cfg->speaker_norm == 1); break;
 			case 7: ok = parse_int(value, &cfg->res_kernel); break;
 			case 8: ok = parse_int(value, &cfg->se_reduction); break;
 			case 9: ok = parse_int(value, &cfg->attention_dim); break;
@@ -1124,6 +1128,7 @@ ser_model_free(SerModel *model)
 	ser_free(model->frame_std);
 	ser_free(model->utt_mean);
 	ser_free(model->utt_std);
+	ser_free(model->population_profile);
 	ser_free(model->feature_params);
 	ser_free(model->classes);
 	ser_free(model->train_info);
@@ -1201,12 +1206,30 @@ check_model(const SerModel *m, SerStatus status, SerError *err)
 			ser_error_detail(err, "Means must be finite and standard deviations positive.");
 			return status;
 		}
+	if ((cfg->speaker_norm != 0) != (m->population_profile != NULL))
+	{
+		ser_error(err, status, "population profile does not match the network");
+		ser_error_detail(err, "A speaker-normalised model needs a population profile; any other has none.");
+		return status;
+	}
+	if (m->population_profile != NULL &&
+		ser_profile_check(m->population_profile, ser_profile_length(cfg->n_frame_features, cfg->n_utt_features),
+						  cfg->n_frame_features, cfg->n_utt_features, err) != SER_OK)
+	{
+		char		msg[SER_ERROR_TEXT];
+
+		snprintf(msg, sizeof(msg), "invalid population profile: %.400s", err->message);
+		memcpy(err->message, msg, sizeof(msg));
+		err->status = status;
+		return status;
+	}
 	return SER_OK;
 }
 
 SerStatus
 ser_model_create(const SerNet *net, const float *frame_mean, const float *frame_std,
-				 const float *utt_mean, const float *utt_std, const char *feature_params,
+				 const float *utt_mean, const float *utt_std, const float *population_profile,
+				 const char *feature_params,
 				 const char *classes, const char *train_info, SerModel **out, SerError *err)
 {
 	SerModel   *m;
@@ -1228,6 +1251,9 @@ ser_model_create(const SerNet *net, const float *frame_mean, const float *frame_
 		m->frame_std = copy_floats(frame_std, F);
 		m->utt_mean = copy_floats(utt_mean, D);
 		m->utt_std = copy_floats(utt_std, D);
+		if (population_profile != NULL &&
+			(m->population_profile = copy_floats(population_profile, (int) ser_profile_length(F, D))) == NULL)
+			st = ser_error(err, SER_ENOMEM, "out of memory while assembling the model");
 		m->feature_params = copy_text(feature_params);
 		m->classes = copy_text(classes);
 		m->train_info = copy_text(train_info);
@@ -1254,6 +1280,7 @@ ser_model_save(const SerModel *model, unsigned char **blob, size_t *len, SerErro
 	const SerNet *net = model->net;
 	int			F = net->cfg.n_frame_features;
 	int			D = net->cfg.n_utt_features;
+	int			P = (int) ser_profile_length(F, D);
 	SerStatus	st;
 
 	*blob = NULL;
@@ -1276,6 +1303,8 @@ ser_model_save(const SerModel *model, unsigned char **blob, size_t *len, SerErro
 		st = ser_blob_add_tensor(&w, "norm.utt_mean", 1, &D, model->utt_mean, err);
 	if (st == SER_OK)
 		st = ser_blob_add_tensor(&w, "norm.utt_std", 1, &D, model->utt_std, err);
+	if (st == SER_OK && model->population_profile != NULL)
+		st = ser_blob_add_tensor(&w, "norm.population_profile", 1, &P, model->population_profile, err);
 	for (int i = 0; st == SER_OK && i < net->n_params; i++)
 		st = ser_blob_add_tensor(&w, net->params[i].name, net->params[i].ndim, net->params[i].dims,
 								 ser_net_param(net, i), err);
@@ -1333,6 +1362,12 @@ ser_model_load(const void *data, size_t len, SerModel **out, SerError *err)
 	LOAD_VECTOR(frame_std, "norm.frame_std", F);
 	LOAD_VECTOR(utt_mean, "norm.utt_mean", D);
 	LOAD_VECTOR(utt_std, "norm.utt_std", D);
+	if (cfg.speaker_norm)
+	{
+		int			P = (int) ser_profile_length(F, D);
+
+		LOAD_VECTOR(population_profile, "norm.population_profile", P);
+	}
 #undef LOAD_VECTOR
 #define LOAD_TEXT(field, name) \
 	do { \
@@ -1352,11 +1387,11 @@ ser_model_load(const void *data, size_t len, SerModel **out, SerError *err)
 		memcpy(err->message, msg, sizeof(msg));
 		goto done;
 	}
-	if (blob.n_entries != m->net->n_params + 8)
+	if (blob.n_entries != m->net->n_params + 8 + (cfg.speaker_norm ? 1 : 0))
 	{
 		st = ser_error(err, SER_ECORRUPT, "corrupt model: unexpected entries");
 		ser_error_detail(err, "The model holds %d entries; its architecture accounts for %d.",
-						 blob.n_entries, m->net->n_params + 8);
+						 blob.n_entries, m->net->n_params + 8 + (cfg.speaker_norm ? 1 : 0));
 		goto done;
 	}
 
@@ -1390,7 +1425,8 @@ ser_model_class_name(const SerModel *model, int index, char *buf, size_t size)
 
 SerStatus
 ser_model_predict(const SerModel *model, const float *frames, int n_frames, int n_frame_features,
-				  const float *utt, int n_utt_features, float *probs, SerError *err)
+				  const float *utt, int n_utt_features, const float *speaker_profile,
+				  float *probs, SerError *err)
 {
 	const SerNetConfig *cfg = &model->net->cfg;
 	int			F = cfg->n_frame_features;
@@ -1409,6 +1445,14 @@ ser_model_predict(const SerModel *model, const float *frames, int n_frames, int 
 						 F, D, n_frame_features, n_utt_features);
 		return SER_EINVAL;
 	}
+	if (speaker_profile != NULL && !cfg->speaker_norm)
+	{
+		ser_error(err, SER_EINVAL, "model was trained without speaker normalisation");
+		ser_error_detail(err, "Only a model trained with speaker normalisation takes a speaker profile.");
+		return SER_EINVAL;
+	}
+	if (cfg->speaker_norm && speaker_profile == NULL)
+		speaker_profile = model->population_profile;
 	if (n_frames < 1)
 		return ser_error(err, SER_EINVAL, "clip has no frames");
 	if ((size_t) n_frames > SIZE_MAX / sizeof(float) / 1024 / (size_t) F)
@@ -1429,6 +1473,8 @@ ser_model_predict(const SerModel *model, const float *frames, int n_frames, int 
 				ser_error_detail(err, "Frame %d, feature %d is %g.", t, i, (double) v);
 				return SER_ENONFINITE;
 			}
+			if (speaker_profile != NULL)
+				v -= speaker_profile[1 + i];
 			x[(size_t) t * F + i] = (v - model->frame_mean[i]) / model->frame_std[i];
 		}
 	for (int i = 0; i < D; i++)
@@ -1440,7 +1486,8 @@ ser_model_predict(const SerModel *model, const float *frames, int n_frames, int 
 			ser_error_detail(err, "Feature %d is %g.", i, (double) utt[i]);
 			return SER_ENONFINITE;
 		}
-		xu[i] = (utt[i] - model->utt_mean[i]) / model->utt_std[i];
+		xu[i] = ((speaker_profile != NULL ? utt[i] - speaker_profile[1 + F + i] : utt[i]) -
+				 model->utt_mean[i]) / model->utt_std[i];
 	}
 	if (model->net->cfg.frame_cmn)
 		ser_frames_subtract_mean(x, n_frames, F);

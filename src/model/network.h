@@ -63,6 +63,9 @@ typedef struct SerNetConfig
 									 * frame feature (per-utterance mean normalisation, which
 									 * removes speaker and channel offsets from the frame
 									 * branch; absolute levels stay in the utterance vector) */
+	int			speaker_norm;		/* 1: inputs have a speaker profile subtracted before the
+									 * normalisation (features/profile.h); the model then
+									 * holds a population profile for speakers without one */
 } SerNetConfig;
 
 /* Per-clip mean normalisation of frames[T][F] in place (see frame_cmn). */
@@ -157,6 +160,7 @@ typedef struct SerModel
 	float	   *frame_std;		/* [F] */
 	float	   *utt_mean;		/* [D] */
 	float	   *utt_std;		/* [D] */
+	float	   *population_profile; /* [1 + F + D] with cfg.speaker_norm, else NULL */
 	char	   *feature_params; /* the feature module's parameter text, opaque here */
 	char	   *classes;		/* class names, one per line, in output order */
 	char	   *train_info;		/* free text about training (may be empty) */
@@ -165,10 +169,13 @@ typedef struct SerModel
 /*
  * Assemble a model (copies everything): folds net, checks that the class
  * list has cfg.n_classes lines and that the statistics are finite with
- * positive standard deviations.
+ * positive standard deviations.  population_profile is required exactly
+ * when cfg.speaker_norm is set: the profile of the training recordings,
+ * subtracted for a speaker without a profile of their own.
  */
 SerStatus	ser_model_create(const SerNet *net, const float *frame_mean, const float *frame_std,
-							 const float *utt_mean, const float *utt_std, const char *feature_params,
+							 const float *utt_mean, const float *utt_std,
+							 const float *population_profile, const char *feature_params,
 							 const char *classes, const char *train_info, SerModel **out,
 							 SerError *err);
 void		ser_model_free(SerModel *model);
@@ -180,11 +187,16 @@ bool		ser_model_class_name(const SerModel *model, int index, char *buf, size_t s
 
 /*
  * Class probabilities probs[K] for one clip: frames[T][F] and utt[D], raw
- * (normalised here with the model's statistics).  Allocates only through
- * ser_malloc and releases it all before returning; the same input always
- * gives the same bits.
+ * (normalised here with the model's statistics).  speaker_profile (1 + F + D
+ * values, checked by the caller with ser_profile_check) is the speaker's
+ * profile for a speaker-normalised model, or NULL to use the model's
+ * population profile; giving one to a model trained without speaker
+ * normalisation is an error.  Allocates only through ser_malloc and
+ * releases it all before returning; the same input always gives the same
+ * bits.
  */
 SerStatus	ser_model_predict(const SerModel *model, const float *frames, int n_frames, int n_frame_features,
-							  const float *utt, int n_utt_features, float *probs, SerError *err);
+							  const float *utt, int n_utt_features, const float *speaker_profile,
+							  float *probs, SerError *err);
 
 #endif							/* SER_MODEL_NETWORK_H */

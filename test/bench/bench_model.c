@@ -85,7 +85,7 @@ main(int argc, char **argv)
 		frames[i] = ser_rng_normal(&rng);
 	for (int i = 0; i < D; i++)
 		utt[i] = ser_rng_normal(&rng);
-	if (ser_model_create(net, mean, std, umean, ustd, "bench", classes, "", &model, &err) != SER_OK ||
+	if (ser_model_create(net, mean, std, umean, ustd, NULL, "bench", classes, "", &model, &err) != SER_OK ||
 		ser_model_save(model, &blob, &blob_len, &err) != SER_OK)
 	{
 		fprintf(stderr, "%s\n", err.message);
@@ -93,12 +93,12 @@ main(int argc, char **argv)
 	}
 	/* warm-up: first calls touch fresh pages and BLAS buffers */
 	for (int r = 0; r < 10; r++)
-		ser_model_predict(model, frames, T, F, utt, D, probs, &err);
+		ser_model_predict(model, frames, T, F, utt, D, NULL, probs, &err);
 	for (int r = 0; r < runs; r++)
 	{
 		double		t0 = now_ms();
 
-		if (ser_model_predict(model, frames, T, F, utt, D, probs, &err) != SER_OK)
+		if (ser_model_predict(model, frames, T, F, utt, D, NULL, probs, &err) != SER_OK)
 		{
 			fprintf(stderr, "%s\n", err.message);
 			return 2;

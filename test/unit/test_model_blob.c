@@ -281,7 +281,7 @@ small_model(size_t *len)
 	cfg.utt_hidden = 2;
 	cfg.fused_hidden = 2;
 	ser_net_create(&cfg, &rng, &net, &err);
-	ser_model_create(net, fm, fs, um, us, "features v1", "calm\nangry", "test", &model, &err);
+	ser_model_create(net, fm, fs, um, us, NULL, "features v1", "calm\nangry", "test", &model, &err);
 	ser_model_save(model, &blob, len, &err);
 	ser_model_free(model);
 	ser_net_free(net);
