@@ -120,6 +120,7 @@ ser_frame_feature_name(const SerFeatureParams *p, int i, char *buf, size_t size)
 typedef enum StatSet
 {
 	STATS_FULL,					/* mean std p10 p50 p90 range slope skewness kurtosis */
+	STATS_MOMENTS,				/* mean std range slope skewness kurtosis */
 	STATS_MEAN_STD
 } StatSet;
 
@@ -133,6 +134,10 @@ typedef enum FrameSelection
 #define N_FULL_STATS 9
 static const char *const full_stat_names[N_FULL_STATS] = {
 	"mean", "std", "p10", "p50", "p90", "range", "slope", "skewness", "kurtosis"
+};
+#define N_MOMENT_STATS 6
+static const char *const moment_stat_names[N_MOMENT_STATS] = {
+	"mean", "std", "range", "slope", "skewness", "kurtosis"
 };
 
 typedef struct StatGroup
@@ -172,7 +177,7 @@ stat_groups(const SerFeatureParams *p, StatGroup *g)
 	g[n++] = (StatGroup) {"hnr_voiced", l.hnr, 1, STATS_FULL, VOICED_FRAMES};
 	g[n++] = (StatGroup) {"mfcc_delta", l.delta, p->n_mfcc, STATS_MEAN_STD, ALL_FRAMES};
 	g[n++] = (StatGroup) {"mfcc_delta2", l.delta2, p->n_mfcc, STATS_MEAN_STD, ALL_FRAMES};
-	g[n++] = (StatGroup) {"logmel", l.log_mel, p->n_mels, STATS_MEAN_STD, ALL_FRAMES};
+	g[n++] = (StatGroup) {"logmel", l.log_mel, p->n_mels, STATS_MOMENTS, ALL_FRAMES};
 	g[n++] = (StatGroup) {"jitter", l.jitter, 1, STATS_MEAN_STD, VOICED_PAIRS};
 	g[n++] = (StatGroup) {"shimmer", l.shimmer, 1, STATS_MEAN_STD, VOICED_PAIRS};
 	return n;
@@ -181,7 +186,7 @@ stat_groups(const SerFeatureParams *p, StatGroup *g)
 static int
 stats_per_column(StatSet s)
 {
-	return s == STATS_FULL ? N_FULL_STATS : 2;
+	return s == STATS_FULL ? N_FULL_STATS : s == STATS_MOMENTS ? N_MOMENT_STATS : 2;
 }
 
 int
@@ -215,7 +220,7 @@ ser_utterance_feature_name(const SerFeatureParams *p, int i, char *buf, size_t s
 		{
 			int			column = (i - at) / per;
 			int			stat = (i - at) % per;
-			const char *stat_name = full_stat_names[stat];
+			const char *stat_name = g[k].stats == STATS_MOMENTS ? moment_stat_names[stat] : full_stat_names[stat];
 			char		column_name[32];
 
 			if (g[k].count == 1)
@@ -515,6 +520,92 @@ column_stats(const float *values, const int32_t *frame_index, size_t n, double f
 	out[4] = (float) p[2];
 }
 
+/*
+ * The log-mel bands' statistics are accumulated during the frame loop, so
+ * that the bands need not be stored when only the utterance vector is asked
+ * for (they are the largest block of columns): power sums of the values
+ * shifted by the band's first value (which keeps the central moments
+ * accurate), the sum of time x value, and the extremes.  Hence moments and
+ * no percentiles for these columns.
+ */
+enum
+{
+	MEL_SHIFT, MEL_S1, MEL_S2, MEL_S3, MEL_S4, MEL_ST, MEL_MIN, MEL_MAX, MEL_SUMS
+};
+
+static inline void
+mel_sums_add(double *sums, const float *log_mel, int n_mels, size_t t, double frame_seconds)
+{
+	double		time = (double) t * frame_seconds;
+
+	for (int b = 0; b < n_mels; b++)
+	{
+		double	   *s = sums + (size_t) b * MEL_SUMS;
+		double		x = log_mel[b];
+		double		y,
+					y2;
+
+		if (t == 0)
+		{
+			s[MEL_SHIFT] = x;
+			s[MEL_MIN] = s[MEL_MAX] = x;
+		}
+		y = x - s[MEL_SHIFT];
+		y2 = y * y;
+		s[MEL_S1] += y;
+		s[MEL_S2] += y2;
+		s[MEL_S3] += y2 * y;
+		s[MEL_S4] += y2 * y2;
+		s[MEL_ST] += time * y;
+		s[MEL_MIN] = x < s[MEL_MIN] ? x : s[MEL_MIN];
+		s[MEL_MAX] = x > s[MEL_MAX] ? x : s[MEL_MAX];
+	}
+}
+
+/* STATS_MOMENTS of one band from its sums over T frames, as column_stats defines them. */
+static void
+mel_moments(const double *s, size_t T, double frame_seconds, float *out)
+{
+	double		n = (double) T;
+	double		mean_y,
+				e2,
+				e3,
+				e4,
+				m2,
+				m3,
+				m4,
+				mean,
+				time_mean,
+				sxx;
+
+	for (int i = 0; i < N_MOMENT_STATS; i++)
+		out[i] = 0.0f;
+	if (T == 0)
+		return;
+	mean_y = s[MEL_S1] / n;
+	e2 = s[MEL_S2] / n;
+	e3 = s[MEL_S3] / n;
+	e4 = s[MEL_S4] / n;
+	m2 = e2 - mean_y * mean_y;
+	m3 = e3 - 3.0 * mean_y * e2 + 2.0 * mean_y * mean_y * mean_y;
+	m4 = e4 - 4.0 * mean_y * e3 + 6.0 * mean_y * mean_y * e2 - 3.0 * mean_y * mean_y * mean_y * mean_y;
+	if (m2 < 0.0)
+		m2 = 0.0;
+	mean = s[MEL_SHIFT] + mean_y;
+	out[0] = (float) mean;
+	out[1] = (float) sqrt(m2);
+	out[2] = (float) (s[MEL_MAX] - s[MEL_MIN]);
+	/* sum over frames of (t - mean t)^2 for t = 0..T-1, in seconds squared */
+	time_mean = (n - 1.0) / 2.0 * frame_seconds;
+	sxx = n * (n * n - 1.0) / 12.0 * frame_seconds * frame_seconds;
+	out[3] = sxx > 0.0 ? (float) ((s[MEL_ST] - n * time_mean * mean_y) / sxx) : 0.0f;
+	if (m2 > 1e-12 * (1.0 + mean * mean))
+	{
+		out[4] = (float) (m3 / pow(m2, 1.5));
+		out[5] = (float) (m4 / (m2 * m2) - 3.0);
+	}
+}
+
 /* The stored frame columns: the full matrix, or the matrix without log-mel. */
 typedef struct WorkMatrix
 {
@@ -571,7 +662,7 @@ typedef struct ExtractWork
 	SerPitchTrack track;
 	float	   *own_matrix;		/* the work matrix when frames are not kept */
 	float	   *spectral_scratch;
-	double	   *mel_sums;		/* per band: sum, sum of squares */
+	double	   *mel_sums;		/* per band: MelSums */
 	float	   *values;			/* one column's selected values */
 	uint32_t   *keys;			/* and their order keys, then as many for selection */
 	int32_t    *voiced_frames;	/* indices of voiced frames */
@@ -644,12 +735,8 @@ utterance_stats(const SerFeatureParams *p, const FrameLayout *l, const WorkMatri
 
 			if (column >= l->log_mel && column < l->log_mel + p->n_mels)
 			{
-				/* log-mel bands, summarised during the frame loop whether or not frames are kept */
-				double		mean = T ? w->mel_sums[2 * c] / T : 0.0;
-				double		var = T ? w->mel_sums[2 * c + 1] / T - mean * mean : 0.0;
-
-				v[at] = (float) mean;
-				v[at + 1] = (float) sqrt(var > 0.0 ? var : 0.0);
+				/* summarised during the frame loop, whether or not frames are kept */
+				mel_moments(w->mel_sums + (size_t) c * MEL_SUMS, T, frame_seconds, v + at);
 				at += per;
 				continue;
 			}
@@ -719,7 +806,7 @@ ser_extract_features(const SerFeatureParams *p, const float *pcm, size_t n, int 
 	}
 	w.spectral_scratch = ser_malloc_array(ser_spectral_scratch_size(tables) + (size_t) p->n_mels,
 										  sizeof(float));
-	w.mel_sums = ser_calloc(2 * (size_t) p->n_mels, sizeof(double));
+	w.mel_sums = ser_calloc((size_t) MEL_SUMS * (size_t) p->n_mels, sizeof(double));
 	if (m.base == NULL || w.spectral_scratch == NULL || w.mel_sums == NULL)
 		return fail_cleanup(ser_error(err, SER_ENOMEM, "out of memory for %zu feature frames", T),
 							out, &w);
@@ -743,11 +830,7 @@ ser_extract_features(const SerFeatureParams *p, const float *pcm, size_t n, int 
 		so.zcr = work_at(&m, t, l.zcr);
 		so.rms = work_at(&m, t, l.rms);
 		ser_spectral_frame(tables, pcm, n, t, w.spectral_scratch, &so);
-		for (int b = 0; b < p->n_mels; b++)
-		{
-			w.mel_sums[2 * b] += log_mel[b];
-			w.mel_sums[2 * b + 1] += (double) log_mel[b] * log_mel[b];
-		}
+		mel_sums_add(w.mel_sums, log_mel, p->n_mels, t, (double) p->hop_length / p->sample_rate);
 		*work_at(&m, t, l.f0) = w.track.f0[t];
 		*work_at(&m, t, l.voiced) = w.track.voiced[t];
 		*work_at(&m, t, l.hnr) = w.track.hnr[t];

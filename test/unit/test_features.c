@@ -474,6 +474,90 @@ test_memory_600s(const SerFeatureParams *p)
 	free(x);
 }
 
+/*
+ * The log-mel bands' statistics are streamed during the frame loop (power
+ * sums); they must agree with the two-pass definitions computed here from
+ * the frame matrix, on speech-like audio (a chirp with an envelope and
+ * noise, so that every band has shape).
+ */
+static void
+test_log_mel_moments(const SerFeatureParams *p)
+{
+	size_t		n = 16000 * 2;
+	float	   *x = malloc(n * sizeof(float));
+	unsigned	seed = 99;
+	SerFeatureSet fs;
+	double		worst = 0.0;
+	char		worst_name[64] = "";
+	SerError	err;
+
+	for (size_t i = 0; i < n; i++)
+	{
+		double		t = (double) i / 16000.0;
+
+		seed = seed * 1103515245u + 12345u;
+		x[i] = (float) ((0.1 + 0.4 * sin(M_PI * t / 2.0)) * sin(2 * M_PI * (150.0 + 400.0 * t) * t) +
+						0.01 * (((seed >> 16) & 0x7FFF) / 16384.0 - 1.0));
+	}
+	status = ser_extract_features(p, x, n, SER_FEATURES_FRAMES | SER_FEATURES_UTTERANCE, &fs, &err);
+	UNIT_OK(status == SER_OK, "chirp: features");
+	if (status == SER_OK)
+	{
+		double		frame_seconds = (double) p->hop_length / p->sample_rate;
+		size_t		T = fs.n_frames;
+
+		for (int b = 0; b < p->n_mels; b++)
+		{
+			double		mean = 0, m2 = 0, m3 = 0, m4 = 0, lo = INFINITY, hi = -INFINITY, sxy = 0, sxx = 0;
+			double		tm = (T - 1) / 2.0 * frame_seconds;
+			double		want[6];
+			static const char *const stat[6] = {"mean", "std", "range", "slope", "skewness", "kurtosis"};
+
+			for (size_t t = 0; t < T; t++)
+				mean += fs.frames[t * fs.n_frame_features + b];
+			mean /= T;
+			for (size_t t = 0; t < T; t++)
+			{
+				double		v = fs.frames[t * fs.n_frame_features + b];
+				double		d = v - mean;
+
+				m2 += d * d / T;
+				m3 += d * d * d / T;
+				m4 += d * d * d * d / T;
+				lo = v < lo ? v : lo;
+				hi = v > hi ? v : hi;
+				sxy += (t * frame_seconds - tm) * d;
+				sxx += (t * frame_seconds - tm) * (t * frame_seconds - tm);
+			}
+			want[0] = mean;
+			want[1] = sqrt(m2);
+			want[2] = hi - lo;
+			want[3] = sxy / sxx;
+			want[4] = m3 / pow(m2, 1.5);
+			want[5] = m4 / (m2 * m2) - 3.0;
+			for (int k = 0; k < 6; k++)
+			{
+				char		name[64];
+				double		got,
+							e;
+
+				snprintf(name, sizeof(name), "logmel_%d_%s", b, stat[k]);
+				got = u(p, &fs, name);
+				e = fabs(got - want[k]) / (1.0 + fabs(want[k]));
+				if (e > worst)
+				{
+					worst = e;
+					snprintf(worst_name, sizeof(worst_name), "%s", name);
+				}
+			}
+		}
+		UNIT_OK(worst < 1e-5, "streamed log-mel statistics equal the two-pass ones (worst %.2g at %s)", worst,
+				worst_name);
+		ser_feature_set_free(&fs);
+	}
+	free(x);
+}
+
 int
 main(void)
 {
@@ -484,6 +568,7 @@ main(void)
 	test_sine_220(&p);
 	test_white_noise(&p);
 	test_degenerate(&p);
+	test_log_mel_moments(&p);
 	test_determinism(&p);
 	test_leaks_and_cancel(&p);
 	test_memory_600s(&p);
