@@ -29,7 +29,7 @@ DATA          = $(wildcard sql/$(EXTENSION)--*--*.sql) $(wildcard model/ser_defa
 REGRESS_AUDIO    = audio_info audio_decode audio_errors audio_limits
 REGRESS_FEATURES = features_names features_values features_frames features_melspectrogram features_mfcc features_pitch features_errors features_deterministic features_params
 REGRESS_DATASET  = dataset_parse dataset_load dataset_stats
-REGRESS_MODEL    = model_train model_evaluate model_predict model_default
+REGRESS_MODEL    = model_train model_evaluate model_predict model_default model_profile
 REGRESS = setup $(REGRESS_AUDIO) $(REGRESS_FEATURES) $(REGRESS_DATASET) $(REGRESS_MODEL) catalog
 
 LIBS_PKG    = sndfile fftw3f openblas soxr

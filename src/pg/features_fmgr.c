@@ -18,6 +18,7 @@
 #include "pg/ser_pg.h"
 #include "features/features.h"
 #include "features/pitch.h"
+#include "features/profile.h"
 
 PG_FUNCTION_INFO_V1(ser_features);
 PG_FUNCTION_INFO_V1(ser_feature_names);
@@ -191,4 +192,135 @@ ser_feature_params(PG_FUNCTION_ARGS)
 	if (ser_feature_params_format(&p, text, sizeof(text), &err) != SER_OK)
 		ser_report_error(&err);
 	PG_RETURN_TEXT_P(cstring_to_text(text));
+}
+
+/* ------------------------------------------------ speaker profiles */
+
+PG_FUNCTION_INFO_V1(ser_speaker_profile_accum);
+PG_FUNCTION_INFO_V1(ser_speaker_profile_combine);
+PG_FUNCTION_INFO_V1(ser_speaker_profile_final);
+
+/*
+ * The aggregate state is a float8[] (features/profile.h's accumulation
+ * state), so that it needs no serialisation to cross parallel workers.
+ * The support functions are callable directly, so a state is checked
+ * before use; it is modified in place only when called as an aggregate
+ * (where the state is the aggregate's own).
+ */
+static double *
+state_values(FunctionCallInfo fcinfo, int argno, ArrayType **array_out)
+{
+	ArrayType  *array;
+	SerError	err;
+	int			n;
+
+	if (AggCheckCallContext(fcinfo, NULL))
+		array = PG_GETARG_ARRAYTYPE_P(argno);
+	else
+		array = PG_GETARG_ARRAYTYPE_P_COPY(argno);
+	if (ARR_ELEMTYPE(array) != FLOAT8OID || ARR_NDIM(array) != 1 || ARR_HASNULL(array))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("malformed speaker profile state"),
+				 errdetail("The state is a one-dimensional float8[] without NULLs made by ser_speaker_profile_accum.")));
+	n = ArrayGetNItems(ARR_NDIM(array), ARR_DIMS(array));
+	if (ser_profile_state_check((double *) ARR_DATA_PTR(array), (size_t) n, &err) != SER_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s", err.message),
+				 errdetail("The state is made by ser_speaker_profile_accum.")));
+	*array_out = array;
+	return (double *) ARR_DATA_PTR(array);
+}
+
+/*
+ * ser_speaker_profile_accum(state float8[], audio bytea) → float8[]: adds
+ * one recording, featurised with the default parameters.  A NULL audio is
+ * skipped.
+ */
+Datum
+ser_speaker_profile_accum(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	ArrayType  *array;
+	double	   *state;
+	SerFeatureSet fs;
+	SerError	err;
+
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	fs = extract(PG_GETARG_BYTEA_PP(1), SER_FEATURES_FRAMES | SER_FEATURES_UTTERANCE);
+	if (PG_ARGISNULL(0))
+	{
+		size_t		n = ser_profile_state_length(fs.n_frame_features, fs.n_utterance);
+		MemoryContext old;
+		Datum	   *zeros;
+
+		if (!AggCheckCallContext(fcinfo, &aggcxt))
+			aggcxt = CurrentMemoryContext;
+		old = MemoryContextSwitchTo(aggcxt);
+		zeros = palloc0(sizeof(Datum) * n);
+		for (size_t i = 0; i < n; i++)
+			zeros[i] = Float8GetDatum(0.0);
+		array = construct_array(zeros, (int) n, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+		MemoryContextSwitchTo(old);
+		state = (double *) ARR_DATA_PTR(array);
+		ser_profile_state_init(state, fs.n_frame_features, fs.n_utterance);
+	}
+	else
+		state = state_values(fcinfo, 0, &array);
+	if (ser_profile_state_add(state, &fs, &err) != SER_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("speaker profile state does not match the feature parameters"),
+				 errdetail("%s.", err.message)));
+	ser_feature_set_free(&fs);
+	PG_RETURN_ARRAYTYPE_P(array);
+}
+
+/* ser_speaker_profile_combine(a float8[], b float8[]) → float8[]: a + b. */
+Datum
+ser_speaker_profile_combine(PG_FUNCTION_ARGS)
+{
+	ArrayType  *a;
+	ArrayType  *b;
+	double	   *sa = state_values(fcinfo, 0, &a);
+	double	   *sb = state_values(fcinfo, 1, &b);
+	SerError	err;
+
+	if (ser_profile_state_merge(sa, sb, &err) != SER_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("speaker profile states of different feature sets cannot be combined")));
+	PG_RETURN_ARRAYTYPE_P(a);
+}
+
+/*
+ * ser_speaker_profile_final(state float8[]) → real[]: the profile (the
+ * number of recordings, then the mean frame features, then the mean
+ * utterance vector).
+ */
+Datum
+ser_speaker_profile_final(PG_FUNCTION_ARGS)
+{
+	ArrayType  *array;
+	double	   *state;
+	float	   *profile;
+	size_t		n;
+	SerError	err;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	state = state_values(fcinfo, 0, &array);
+	if (state[2] < 1)
+		PG_RETURN_NULL();
+	n = ser_profile_length((int) state[0], (int) state[1]);
+	profile = palloc(sizeof(float) * n);
+	if (ser_profile_finish(state, profile, &err) != SER_OK)
+		ser_report_error(&err);
+	PG_RETURN_ARRAYTYPE_P(ser_float_array(profile, (int) n));
 }

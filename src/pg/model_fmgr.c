@@ -31,6 +31,7 @@
 #include "utils/memutils.h"
 
 #include "classifier/classifier.h"
+#include "features/profile.h"
 #include "dataset/ravdess.h"
 #include "model/metrics.h"
 #include "model/tensor_blob.h"
@@ -234,17 +235,43 @@ get_model(FunctionCallInfo fcinfo, text *name_text)
 	return lm;
 }
 
-/* Decode and classify one recording: probabilities in the model's class order. */
+/*
+ * Decode and classify one recording: probabilities in the model's class
+ * order.  profile (a real[], ser_speaker_profile) may be NULL.
+ */
 static float *
-classify(LoadedModel *lm, bytea *audio)
+classify(LoadedModel *lm, bytea *audio, ArrayType *profile)
 {
 	SerPcm		pcm;
 	SerError	err;
 	float	   *probs = palloc(sizeof(float) * lm->n_classes);
+	float	   *profile_values = NULL;
+	int			profile_length = 0;
 
+	if (profile != NULL)
+	{
+		if (!lm->model->net->cfg.speaker_norm)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("model \"%s\" was trained without speaker normalisation", lm->name),
+					 errdetail("Only a model trained with speaker_normalisation => true takes a speaker profile."),
+					 errhint("Call it without speaker_profile, or train a model with speaker normalisation.")));
+		profile_values = ser_float_array_values(profile, "speaker_profile", &profile_length);
+		if (ser_profile_check(profile_values, (size_t) profile_length, lm->model->net->cfg.n_frame_features,
+							  lm->model->net->cfg.n_utt_features, &err) != SER_OK)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s", err.message),
+					 err.detail[0] ? errdetail("%s", err.detail) : 0,
+					 errhint("Pass the result of ser_speaker_profile(audio) over the speaker's recordings.")));
+	}
 	ser_decode_bytea(audio, lm->params.sample_rate, &pcm, NULL);
-	if (ser_classifier_predict(lm->model, &lm->params, pcm.samples, pcm.n_samples, probs, &err) != SER_OK)
+	if (ser_classifier_predict(lm->model, &lm->params, pcm.samples, pcm.n_samples, profile_values,
+							   (size_t) profile_length, probs, &err) != SER_OK)
+	{
+		ser_pcm_free(&pcm);
 		ser_report_error(&err);
+	}
 	ser_pcm_free(&pcm);
 	return probs;
 }
@@ -262,6 +289,20 @@ argmax(const float *p, int n)
 
 /* ------------------------------------------------------------ inference */
 
+/*
+ * The prediction functions' arguments (audio, model, speaker_profile): not
+ * STRICT, because speaker_profile defaults to NULL; a NULL audio or model
+ * gives NULL, as STRICT would.
+ */
+#define PREDICT_ARGS() \
+	do { \
+		if (PG_ARGISNULL(0) || PG_ARGISNULL(1)) \
+			PG_RETURN_NULL(); \
+		audio = PG_GETARG_BYTEA_PP(0); \
+		lm = get_model(fcinfo, PG_GETARG_TEXT_PP(1)); \
+		probs = classify(lm, audio, PG_ARGISNULL(2) ? NULL : PG_GETARG_ARRAYTYPE_P(2)); \
+	} while (0)
+
 Datum
 ser_emotions(PG_FUNCTION_ARGS)
 {
@@ -275,34 +316,38 @@ ser_emotions(PG_FUNCTION_ARGS)
 Datum
 ser_predict(PG_FUNCTION_ARGS)
 {
-	bytea	   *audio = PG_GETARG_BYTEA_PP(0);
-	LoadedModel *lm = get_model(fcinfo, PG_GETARG_TEXT_PP(1));
-	float	   *probs = classify(lm, audio);
+	bytea	   *audio;
+	LoadedModel *lm;
+	float	   *probs;
 
+	PREDICT_ARGS();
 	PG_RETURN_TEXT_P(cstring_to_text(lm->class_names[argmax(probs, lm->n_classes)]));
 }
 
 Datum
 ser_predict_proba(PG_FUNCTION_ARGS)
 {
-	bytea	   *audio = PG_GETARG_BYTEA_PP(0);
-	LoadedModel *lm = get_model(fcinfo, PG_GETARG_TEXT_PP(1));
-	float	   *probs = classify(lm, audio);
+	bytea	   *audio;
+	LoadedModel *lm;
+	float	   *probs;
 
+	PREDICT_ARGS();
 	PG_RETURN_ARRAYTYPE_P(ser_float_array(probs, lm->n_classes));
 }
 
 Datum
 ser_classify(PG_FUNCTION_ARGS)
 {
-	bytea	   *audio = PG_GETARG_BYTEA_PP(0);
-	LoadedModel *lm = get_model(fcinfo, PG_GETARG_TEXT_PP(1));
-	float	   *probs = classify(lm, audio);
-	int			best = argmax(probs, lm->n_classes);
+	bytea	   *audio;
+	LoadedModel *lm;
+	float	   *probs;
+	int			best;
 	TupleDesc	tupdesc;
 	Datum		values[3];
 	bool		nulls[3] = {false, false, false};
 
+	PREDICT_ARGS();
+	best = argmax(probs, lm->n_classes);
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
 	values[0] = PointerGetDatum(cstring_to_text(lm->class_names[best]));
@@ -749,6 +794,7 @@ ser_train_model(PG_FUNCTION_ARGS)
 
 	read_train_args(fcinfo, 2, &ta);
 	replace = arg_bool(fcinfo, 12, "replace");
+	ta.spec.speaker_normalise = arg_bool(fcinfo, 13, "speaker_normalisation");
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
 	if (name[0] == '\0')
@@ -788,12 +834,13 @@ ser_train_model(PG_FUNCTION_ARGS)
 					 ", \"recordings\": %d, \"speakers\": %d, \"epochs\": %d, \"batch_size\": %d, "
 					 "\"learning_rate\": %g, \"weight_decay\": %g, \"patience\": %d, "
 					 "\"validation_fraction\": %g, \"augment\": %s, \"perturbation\": %g, \"seed\": " UINT64_FORMAT ", "
+					 "\"speaker_normalisation\": %s, "
 					 "\"epochs_run\": %d, \"best_epoch\": %d, \"validation_recordings\": %d",
 					 ts.corpus.n_clips, ts.n_speakers, ta.spec.train.max_epochs, ta.spec.train.batch_size,
 					 ta.spec.train.lr, ta.spec.train.l2, ta.spec.train.patience, ta.spec.validation_fraction,
 					 ta.spec.train.augment.crop_min_fraction < 1.0f ? "true" : "false",
 					 (double) ta.augment.probability, (uint64) ta.spec.train.seed,
-					 summary.epochs_run, summary.best_epoch, summary.n_val);
+					 ta.spec.speaker_normalise ? "true" : "false", summary.epochs_run, summary.best_epoch, summary.n_val);
 	if (!isnan(summary.best_val_uar))
 		appendStringInfo(&training, ", \"validation_uar\": %.4f", summary.best_val_uar);
 	appendStringInfoChar(&training, '}');
@@ -888,6 +935,66 @@ put_metrics(ReturnSetInfo *rsinfo, const char *protocol, int fold, const SerMetr
 }
 
 /*
+ * The rows of one set of cross-validation predictions: per fold, their mean
+ * and standard deviation over folds, pooled, and the pooled confusion matrix.
+ */
+static void
+put_evaluation(ReturnSetInfo *rsinfo, const char *protocol, const TrainingSet *ts, const int *fold_of,
+			   int n_folds, const int *pred)
+{
+	int			n_clips = ts->corpus.n_clips;
+	int			K = ts->n_classes;
+	int		   *truth_f = palloc(sizeof(int) * n_clips);
+	int		   *pred_f = palloc(sizeof(int) * n_clips);
+	int		   *confusion = palloc(sizeof(int) * K * K);
+	double		sums[3] = {0, 0, 0},
+				squares[3] = {0, 0, 0};
+	SerMetrics	m;
+	SerError	err;
+	static const char *const summary_names[3] = {"accuracy", "uar", "macro_f1"};
+
+	for (int f = 0; f < n_folds; f++)
+	{
+		int			n = 0;
+
+		for (int i = 0; i < n_clips; i++)
+			if (fold_of[i] == f)
+			{
+				truth_f[n] = ts->corpus.labels[i];
+				pred_f[n] = pred[i];
+				n++;
+			}
+		if (ser_confusion_matrix(truth_f, pred_f, n, K, confusion, &err) != SER_OK ||
+			ser_metrics_from_confusion(confusion, K, &m, &err) != SER_OK)
+			ser_report_error(&err);
+		put_metrics(rsinfo, protocol, f, &m, ts->class_names, K);
+		sums[0] += m.accuracy;
+		sums[1] += m.uar;
+		sums[2] += m.macro_f1;
+		squares[0] += m.accuracy * m.accuracy;
+		squares[1] += m.uar * m.uar;
+		squares[2] += m.macro_f1 * m.macro_f1;
+	}
+	for (int j = 0; j < 3; j++)
+	{
+		double		mean = sums[j] / n_folds;
+		double		var = squares[j] / n_folds - mean * mean;
+
+		put_row(rsinfo, protocol, -1, psprintf("%s_mean", summary_names[j]), NULL, NULL, mean);
+		put_row(rsinfo, protocol, -1, psprintf("%s_std", summary_names[j]), NULL, NULL, sqrt(var > 0 ? var : 0));
+	}
+	/* All folds pooled, and the pooled confusion matrix. */
+	if (ser_confusion_matrix(ts->corpus.labels, pred, n_clips, K, confusion, &err) != SER_OK ||
+		ser_metrics_from_confusion(confusion, K, &m, &err) != SER_OK)
+		ser_report_error(&err);
+	put_metrics(rsinfo, protocol, -1, &m, ts->class_names, K);
+	for (int a = 0; a < K; a++)
+		for (int b = 0; b < K; b++)
+			put_row(rsinfo, protocol, -1, "confusion", ts->class_names[a], ts->class_names[b],
+					confusion[a * K + b]);
+}
+
+/*
  * ser_evaluate(query, folds, fold_groups, speaker_dependent, epochs, batch_size,
  *              learning_rate, weight_decay, patience, validation_fraction,
  *              augment, seed, classes)
@@ -905,16 +1012,11 @@ ser_evaluate(PG_FUNCTION_ARGS)
 	SerError	err;
 	int		   *fold_of;
 	int		   *pred;
-	int		   *truth_f,
-			   *pred_f;
-	int		   *confusion;
+	int		   *pred_alone;
 	char	   *protocol;
-	double		sums[3] = {0, 0, 0},
-				squares[3] = {0, 0, 0};
-	SerMetrics	m;
-	static const char *const summary_names[3] = {"accuracy", "uar", "macro_f1"};
 
 	read_train_args(fcinfo, 4, &ta);
+	ta.spec.speaker_normalise = arg_bool(fcinfo, 14, "speaker_normalisation");
 	InitMaterializedSRF(fcinfo, 0);
 	read_training_set(&ts, query, ta.classes, &ta.augment);
 
@@ -956,56 +1058,22 @@ ser_evaluate(PG_FUNCTION_ARGS)
 			ser_report_error(&err);
 		protocol = psprintf("speaker-independent: %d folds grouped by speaker", n_folds);
 	}
+	if (ta.spec.speaker_normalise)
+		protocol = psprintf("%s; speaker-normalised (every speaker's features centred on the mean of all "
+							"its recordings, labels unused)", protocol);
 	ereport(NOTICE, (errmsg("evaluating on %d recordings of %d speakers, %d classes; %s",
 							ts.corpus.n_clips, ts.n_speakers, ts.n_classes, protocol)));
 
 	pred = palloc(sizeof(int) * ts.corpus.n_clips);
+	pred_alone = ta.spec.speaker_normalise ? palloc(sizeof(int) * ts.corpus.n_clips) : NULL;
 	if (ser_classifier_crossval(&ts.corpus, ts.n_classes, &ta.spec, fold_of, n_folds, report_epoch,
-								(void *) "", pred, &err) != SER_OK)
+								(void *) "", pred, pred_alone, &err) != SER_OK)
 		ser_report_error(&err);
-
-	truth_f = palloc(sizeof(int) * ts.corpus.n_clips);
-	pred_f = palloc(sizeof(int) * ts.corpus.n_clips);
-	confusion = palloc(sizeof(int) * ts.n_classes * ts.n_classes);
-	for (int f = 0; f < n_folds; f++)
-	{
-		int			n = 0;
-
-		for (int i = 0; i < ts.corpus.n_clips; i++)
-			if (fold_of[i] == f)
-			{
-				truth_f[n] = ts.corpus.labels[i];
-				pred_f[n] = pred[i];
-				n++;
-			}
-		if (ser_confusion_matrix(truth_f, pred_f, n, ts.n_classes, confusion, &err) != SER_OK ||
-			ser_metrics_from_confusion(confusion, ts.n_classes, &m, &err) != SER_OK)
-			ser_report_error(&err);
-		put_metrics(rsinfo, protocol, f, &m, ts.class_names, ts.n_classes);
-		sums[0] += m.accuracy;
-		sums[1] += m.uar;
-		sums[2] += m.macro_f1;
-		squares[0] += m.accuracy * m.accuracy;
-		squares[1] += m.uar * m.uar;
-		squares[2] += m.macro_f1 * m.macro_f1;
-	}
-	for (int j = 0; j < 3; j++)
-	{
-		double		mean = sums[j] / n_folds;
-		double		var = squares[j] / n_folds - mean * mean;
-
-		put_row(rsinfo, protocol, -1, psprintf("%s_mean", summary_names[j]), NULL, NULL, mean);
-		put_row(rsinfo, protocol, -1, psprintf("%s_std", summary_names[j]), NULL, NULL, sqrt(var > 0 ? var : 0));
-	}
-	/* All folds pooled, and the pooled confusion matrix. */
-	if (ser_confusion_matrix(ts.corpus.labels, pred, ts.corpus.n_clips, ts.n_classes, confusion, &err) != SER_OK ||
-		ser_metrics_from_confusion(confusion, ts.n_classes, &m, &err) != SER_OK)
-		ser_report_error(&err);
-	put_metrics(rsinfo, protocol, -1, &m, ts.class_names, ts.n_classes);
-	for (int a = 0; a < ts.n_classes; a++)
-		for (int b = 0; b < ts.n_classes; b++)
-			put_row(rsinfo, protocol, -1, "confusion", ts.class_names[a], ts.class_names[b],
-					confusion[a * ts.n_classes + b]);
+	put_evaluation(rsinfo, protocol, &ts, fold_of, n_folds, pred);
+	if (pred_alone != NULL)
+		put_evaluation(rsinfo, psprintf("%s; WITHOUT speaker profiles (each test recording alone, with the "
+										"fold model's population profile)", protocol),
+					   &ts, fold_of, n_folds, pred_alone);
 	ser_corpus_free(&ts.corpus);
 	return (Datum) 0;
 }

@@ -177,6 +177,35 @@ ser_float_array(const float *values, int n)
 	return build_float4_array(values, 1, dims);
 }
 
+float *
+ser_float_array_values(ArrayType *array, const char *name, int *n)
+{
+	int			count;
+	float	   *values;
+
+	if (ARR_ELEMTYPE(array) != FLOAT4OID)
+		elog(ERROR, "%s must be a real[]", name);
+	if (ARR_NDIM(array) == 0)
+	{
+		*n = 0;
+		return palloc(sizeof(float));
+	}
+	if (ARR_NDIM(array) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be a one-dimensional array", name),
+				 errdetail("It has %d dimensions.", ARR_NDIM(array))));
+	if (array_contains_nulls(array))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not contain NULLs", name)));
+	count = ArrayGetNItems(ARR_NDIM(array), ARR_DIMS(array));
+	values = palloc(sizeof(float) * (count ? count : 1));
+	memcpy(values, ARR_DATA_PTR(array), sizeof(float) * count);
+	*n = count;
+	return values;
+}
+
 ArrayType *
 ser_float_matrix(const float *values, int rows, int cols)
 {

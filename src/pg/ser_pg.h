@@ -36,4 +36,11 @@ void		ser_decode_bytea(bytea *audio, int target_rate, SerPcm *pcm, SerAudioInfo 
 ArrayType  *ser_float_array(const float *values, int n);
 ArrayType  *ser_float_matrix(const float *values, int rows, int cols);
 
+/*
+ * The values of a real[] argument named name (for messages): a 1-D array
+ * without NULLs, else an error.  *n receives the count (0 for an empty
+ * array); the values are a palloc'd copy.
+ */
+float	   *ser_float_array_values(ArrayType *array, const char *name, int *n);
+
 #endif							/* SER_PG_H */
