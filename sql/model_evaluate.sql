@@ -1,26 +1,33 @@
 -- ser_evaluate: cross-validation grouped by speaker, its rows, and its errors.
 SET client_min_messages = warning;
 
--- The rows it returns (values depend on floating point, so shapes only).
+-- The rows it returns (values depend on floating point, so shapes only):
+-- with speaker normalisation (the default), the same fold models are
+-- scored with the test speakers' profiles and without them.
 SELECT protocol, count(*) FILTER (WHERE fold IS NOT NULL) AS per_fold_rows,
        count(*) FILTER (WHERE fold IS NULL AND metric = 'confusion') AS confusion_cells,
        sum(value) FILTER (WHERE fold IS NULL AND metric = 'confusion') AS recordings,
        bool_and(value BETWEEN 0 AND 1) FILTER (WHERE metric IN ('accuracy', 'uar', 'macro_f1')) AS in_range
 FROM ser_evaluate('SELECT audio, label, speaker FROM train_rows', folds => 2, epochs => 1, batch_size => 4,
                   validation_fraction => 0)
-GROUP BY protocol;
+GROUP BY protocol ORDER BY protocol;
+-- Without speaker normalisation there is one set of predictions.
+SELECT DISTINCT protocol
+FROM ser_evaluate('SELECT audio, label, speaker FROM train_rows', folds => 2, epochs => 1, batch_size => 4,
+                  validation_fraction => 0, speaker_normalisation => false);
 
 -- Explicit folds by integer speaker.
 SELECT DISTINCT protocol, fold
 FROM ser_evaluate('SELECT audio, label, speaker FROM train_rows', fold_groups => '0-1;2-3', epochs => 1,
                   batch_size => 4, validation_fraction => 0)
-WHERE fold IS NOT NULL ORDER BY fold;
+WHERE fold IS NOT NULL ORDER BY fold, protocol;
 
 -- A split over recordings is only on request, and says what it is (a
 -- WARNING, and the protocol column).
 SELECT DISTINCT protocol
 FROM ser_evaluate('SELECT audio, label, speaker FROM train_rows', folds => 2, speaker_dependent => true,
-                  epochs => 1, batch_size => 4, validation_fraction => 0);
+                  epochs => 1, batch_size => 4, validation_fraction => 0)
+ORDER BY protocol;
 
 -- Bad calls.
 SELECT * FROM ser_evaluate('SELECT audio, label, speaker FROM train_rows', folds => 1);

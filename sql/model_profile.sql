@@ -28,7 +28,7 @@ FROM p, f;
 -- NULL audio is skipped; no recordings give NULL.
 SELECT (SELECT ser_speaker_profile(a) FROM (VALUES (NULL::bytea)) v(a)) IS NULL AS none,
        (SELECT ser_speaker_profile(audio) FROM fixtures WHERE false) IS NULL AS empty,
-       (SELECT ser_speaker_profile(a)[1] FROM (SELECT audio FROM fixtures WHERE name = 'tone440_16k.flac'
+       (SELECT (ser_speaker_profile(a))[1] FROM (SELECT audio FROM fixtures WHERE name = 'tone440_16k.flac'
                                               UNION ALL SELECT NULL) v(a)) AS counted;
 
 -- A parallel aggregate (partial states combined) gives the same profile.
@@ -104,7 +104,7 @@ SELECT ser_speaker_profile_combine('{1,1,1,1,0,0}', '{2,1,1,1,0,0,0}');
 SELECT ser_speaker_profile_accum('{{1}}', NULL) IS NOT NULL AS null_audio_keeps_state;
 SELECT ser_speaker_profile_accum('{1,1,1,1,0,0}', audio) FROM fixtures WHERE name = 'tone440_16k.flac';
 SELECT ser_speaker_profile_final('{1,1,0,0,0,0}') IS NULL AS no_recordings;
-SELECT ser_speaker_profile_final(ser_speaker_profile_accum(NULL, audio))[1] AS direct_call
+SELECT (ser_speaker_profile_final(ser_speaker_profile_accum(NULL, audio)))[1] AS direct_call
 FROM fixtures WHERE name = 'tone440_16k.flac';
 
 DROP TABLE speaker_rows, many, parallel_profile, profiles;

@@ -272,12 +272,17 @@ ser_speaker_profile_accum(PG_FUNCTION_ARGS)
 		ser_profile_state_init(state, fs.n_frame_features, fs.n_utterance);
 	}
 	else
+	{
 		state = state_values(fcinfo, 0, &array);
+		if (state[0] != fs.n_frame_features || state[1] != fs.n_utterance)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("speaker profile state does not match the feature parameters"),
+					 errdetail("The state sums %g frame and %g utterance features; recordings have %d and %d.",
+							   state[0], state[1], fs.n_frame_features, fs.n_utterance)));
+	}
 	if (ser_profile_state_add(state, &fs, &err) != SER_OK)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("speaker profile state does not match the feature parameters"),
-				 errdetail("%s.", err.message)));
+		ser_report_error(&err);
 	ser_feature_set_free(&fs);
 	PG_RETURN_ARRAYTYPE_P(array);
 }

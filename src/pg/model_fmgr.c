@@ -1014,6 +1014,7 @@ ser_evaluate(PG_FUNCTION_ARGS)
 	int		   *pred;
 	int		   *pred_alone;
 	char	   *protocol;
+	char	   *base_protocol;
 
 	read_train_args(fcinfo, 4, &ta);
 	ta.spec.speaker_normalise = arg_bool(fcinfo, 14, "speaker_normalisation");
@@ -1058,9 +1059,9 @@ ser_evaluate(PG_FUNCTION_ARGS)
 			ser_report_error(&err);
 		protocol = psprintf("speaker-independent: %d folds grouped by speaker", n_folds);
 	}
+	base_protocol = protocol;
 	if (ta.spec.speaker_normalise)
-		protocol = psprintf("%s; speaker-normalised (every speaker's features centred on the mean of all "
-							"its recordings, labels unused)", protocol);
+		protocol = psprintf("%s; with speaker profiles (labels unused)", protocol);
 	ereport(NOTICE, (errmsg("evaluating on %d recordings of %d speakers, %d classes; %s",
 							ts.corpus.n_clips, ts.n_speakers, ts.n_classes, protocol)));
 
@@ -1071,8 +1072,7 @@ ser_evaluate(PG_FUNCTION_ARGS)
 		ser_report_error(&err);
 	put_evaluation(rsinfo, protocol, &ts, fold_of, n_folds, pred);
 	if (pred_alone != NULL)
-		put_evaluation(rsinfo, psprintf("%s; WITHOUT speaker profiles (each test recording alone, with the "
-										"fold model's population profile)", protocol),
+		put_evaluation(rsinfo, psprintf("%s; without speaker profiles (each recording alone)", base_protocol),
 					   &ts, fold_of, n_folds, pred_alone);
 	ser_corpus_free(&ts.corpus);
 	return (Datum) 0;

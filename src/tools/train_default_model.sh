@@ -57,20 +57,24 @@ evaluate() {	# title, extra ser_evaluate arguments
 	psql -X -v ON_ERROR_STOP=1 -P footer=off <<SQL | tee -a "$OUT"
 \\echo
 \\echo == $1
-CREATE TEMP TABLE ev AS SELECT * FROM ser_evaluate(\$q\$$QUERY\$q\$, $2, $ARGS);
-SELECT DISTINCT protocol FROM ev;
-SELECT fold, metric, round(value::numeric, 4) AS value FROM ev
-WHERE metric IN ('accuracy', 'uar', 'macro_f1', 'recordings') AND fold IS NOT NULL ORDER BY fold, metric;
-SELECT metric, round(value::numeric, 4) AS value FROM ev
+CREATE TEMP TABLE ev AS
+SELECT CASE WHEN protocol LIKE '%without speaker profiles%' THEN 'alone' ELSE 'profiles' END AS mode, *
+FROM ser_evaluate(\$q\$$QUERY\$q\$, $2, $ARGS);
+\\echo mode profiles: every test speaker normalised by the profile of its own recordings, labels unused
+\\echo mode alone: the same fold models, every test recording classified alone, without a profile
+SELECT DISTINCT mode, protocol FROM ev ORDER BY mode DESC;
+SELECT mode, fold, metric, round(value::numeric, 4) AS value FROM ev
+WHERE metric IN ('accuracy', 'uar', 'macro_f1', 'recordings') AND fold IS NOT NULL ORDER BY mode DESC, fold, metric;
+SELECT mode, metric, round(value::numeric, 4) AS value FROM ev
 WHERE fold IS NULL AND (metric LIKE '%_mean' OR metric LIKE '%_std' OR metric IN ('accuracy', 'uar', 'macro_f1'))
-ORDER BY metric;
-SELECT label AS class, round(value::numeric, 4) AS recall FROM ev WHERE fold IS NULL AND metric = 'recall'
-ORDER BY array_position(ser_emotions(), label);
-\\echo confusion matrix (rows: true class, columns: predicted), pooled over folds
-SELECT label AS "true",
+ORDER BY mode DESC, metric;
+SELECT mode, label AS class, round(value::numeric, 4) AS recall FROM ev WHERE fold IS NULL AND metric = 'recall'
+ORDER BY mode DESC, array_position(ser_emotions(), label);
+\\echo confusion matrices (rows: true class, columns: predicted), pooled over folds
+SELECT mode, label AS "true",
        $(for e in neutral calm happy sad angry fearful disgust surprised; do printf "sum(value) FILTER (WHERE predicted = '%s')::int AS %s," $e $e; done | sed 's/,$//')
 FROM ev WHERE fold IS NULL AND metric = 'confusion'
-GROUP BY label ORDER BY array_position(ser_emotions(), label);
+GROUP BY mode, label ORDER BY mode DESC, array_position(ser_emotions(), label);
 SQL
 	echo "elapsed: $((SECONDS - t0)) s" | tee -a "$OUT"
 }
