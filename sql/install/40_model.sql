@@ -119,14 +119,15 @@ CREATE FUNCTION ser_train(
     classes text[] DEFAULT NULL,
     replace boolean DEFAULT false,
     speaker_normalisation boolean DEFAULT true,
+    ensemble int DEFAULT 3,
     OUT model text, OUT recordings int, OUT speakers int, OUT epochs_run int, OUT best_epoch int,
     OUT validation_uar float8, OUT size_bytes int)
 RETURNS record
 AS 'MODULE_PATHNAME', 'ser_train_model'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
 
-COMMENT ON FUNCTION ser_train(text, text, int, int, float8, float8, int, float8, boolean, float8, bigint, text[], boolean, boolean) IS
-'Trains an emotion model on the rows of query, which must return (audio bytea, label text, speaker text), and stores it in ser_models under name. Early stopping uses validation_fraction of the recordings, held out by whole speakers. classes: the label order (default: the eight emotions when every label is one, else the sorted distinct labels). augment: random crops and SpecAugment-style time and feature masks; perturbation: the probability that a training recording is re-featurised each epoch after speed (0.9/1.1), gain (±6 dB) and noise (15-40 dB SNR) perturbation of its waveform (slower; 0.5 measured no better on RAVDESS). speaker_normalisation: every speaker''s features are centred on that speaker''s mean (ser_speaker_profile of its recordings) before training, and the model then takes a speaker_profile in ser_predict(). The defaults are the recipe of the shipped model. The same seed on the same machine gives the same weights. Reports progress per epoch as NOTICEs; honours cancel.';
+COMMENT ON FUNCTION ser_train(text, text, int, int, float8, float8, int, float8, boolean, float8, bigint, text[], boolean, boolean, int) IS
+'Trains an emotion model on the rows of query, which must return (audio bytea, label text, speaker text), and stores it in ser_models under name. Early stopping uses validation_fraction of the recordings, held out by whole speakers. classes: the label order (default: the eight emotions when every label is one, else the sorted distinct labels). augment: random crops and SpecAugment-style time and feature masks; perturbation: the probability that a training recording is re-featurised each epoch after speed (0.9/1.1), gain (±6 dB) and noise (15-40 dB SNR) perturbation of its waveform (slower; 0.5 measured no better on RAVDESS). speaker_normalisation: every speaker''s features are centred on that speaker''s mean (ser_speaker_profile of its recordings) before training, and the model then takes a speaker_profile in ser_predict(). ensemble: the number of networks trained (seeds seed, seed + 1, ...), whose probabilities are averaged; epochs_run, best_epoch and validation_uar are those of the first. The defaults are the recipe of the shipped model. The same seed on the same machine gives the same weights. Reports progress per epoch as NOTICEs; honours cancel.';
 
 CREATE FUNCTION ser_evaluate(
     query text,
@@ -143,10 +144,11 @@ CREATE FUNCTION ser_evaluate(
     perturbation float8 DEFAULT 0,
     seed bigint DEFAULT 1,
     classes text[] DEFAULT NULL,
-    speaker_normalisation boolean DEFAULT true)
+    speaker_normalisation boolean DEFAULT true,
+    ensemble int DEFAULT 3)
 RETURNS TABLE (protocol text, fold int, metric text, label text, predicted text, value float8)
 AS 'MODULE_PATHNAME', 'ser_evaluate'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
 
-COMMENT ON FUNCTION ser_evaluate(text, int, text, boolean, int, int, float8, float8, int, float8, boolean, float8, bigint, text[], boolean) IS
+COMMENT ON FUNCTION ser_evaluate(text, int, text, boolean, int, int, float8, float8, int, float8, boolean, float8, bigint, text[], boolean, int) IS
 'Cross-validates the training of ser_train() on the rows of query (audio bytea, label text, speaker text) with folds grouped by speaker: no speaker is in both the training and the test side of a fold. fold_groups fixes the folds by integer speaker values, e.g. ''1-4;5-8;9-12;13-16;17-20''. Returns per fold (fold 1..k) and pooled (fold NULL) accuracy, uar (unweighted average recall), macro_f1, recordings and per-class recall; accuracy/uar/macro_f1 _mean and _std over folds; and the pooled confusion matrix (metric confusion, label = true class, predicted, value = count). speaker_dependent => true splits recordings instead of speakers, only for comparison with published figures; its rows are labelled as such. With speaker_normalisation (the default) every speaker, the test speakers included, is normalised by the profile of all its recordings (labels unused), as a user would with ser_speaker_profile(); the protocol says so.';

@@ -33,6 +33,7 @@ ser_classifier_spec_default(SerClassifierSpec *spec)
 	spec->dropout = 0.5f;
 	spec->frame_cmn = 0;
 	spec->speaker_normalise = true;
+	spec->ensemble = 3;
 }
 
 SerStatus
@@ -64,6 +65,8 @@ typedef struct FoldProgress
 	void	   *ctx;
 	int			fold;
 	int			n_folds;
+	int			member;
+	int			n_members;
 } FoldProgress;
 
 static void
@@ -72,7 +75,62 @@ forward_progress(void *ctx, const SerEpochReport *report)
 	FoldProgress *fp = ctx;
 
 	if (fp->fn != NULL)
-		fp->fn(fp->ctx, fp->fold, fp->n_folds, report);
+		fp->fn(fp->ctx, fp->fold, fp->n_folds, fp->member, fp->n_members, report);
+}
+
+/* The spec of ensemble member k: the same recipe, its own seed. */
+static SerClassifierSpec
+member_spec(const SerClassifierSpec *spec, int k)
+{
+	SerClassifierSpec s = *spec;
+
+	s.train.seed = spec->train.seed + (uint64_t) k;
+	return s;
+}
+
+static int
+ensemble_size(const SerClassifierSpec *spec)
+{
+	return spec->ensemble > 0 ? spec->ensemble : 1;
+}
+
+/* The profile of the clips marked in candidate (the population profile of a model trained on them). */
+static SerStatus
+population_profile(SerCorpus *corpus, const bool *candidate, float **out, SerError *err)
+{
+	int			F = ser_frame_feature_count(&corpus->params);
+	int			D = ser_utterance_feature_count(&corpus->params);
+	float	   *population = ser_malloc_array(ser_profile_length(F, D), sizeof(float));
+	int		   *members = ser_malloc_array((size_t) (corpus->n_clips ? corpus->n_clips : 1), sizeof(int));
+	int			n_members = 0;
+	SerStatus	st = SER_OK;
+
+	if (population == NULL || members == NULL)
+		st = ser_error(err, SER_ENOMEM, "out of memory");
+	for (int i = 0; st == SER_OK && i < corpus->n_clips; i++)
+		if (candidate[i])
+			members[n_members++] = i;
+	if (st == SER_OK)
+		st = ser_corpus_pooled_profile(corpus, members, n_members, population, err);
+	ser_free(members);
+	if (st != SER_OK)
+	{
+		ser_free(population);
+		return st;
+	}
+	*out = population;
+	return SER_OK;
+}
+
+/* Add a trained network to an ensemble model, creating the model with the first. */
+static SerStatus
+grow_model(SerModel **model, const SerTrainResult *r, const float *population, const char *params_text,
+		   const char *classes, const char *info, SerError *err)
+{
+	if (*model == NULL)
+		return ser_model_create(r->net, r->frame_mean, r->frame_std, r->utt_mean, r->utt_std, population,
+								params_text, classes, info, model, err);
+	return ser_model_add_member(*model, r->net, r->frame_mean, r->frame_std, r->utt_mean, r->utt_std, err);
 }
 
 /*
@@ -193,20 +251,19 @@ ser_classifier_train(SerCorpus *corpus, const char *const *class_names, int n_cl
 					 SerModel **model_out, SerTrainSummary *summary, SerError *err)
 {
 	SerTrainSummary local;
-	char		info[1024];
+	char		info[2048];
+	size_t		used;
 	bool	   *candidate;
-	SerTrainResult result;
 	SerNetConfig net_cfg;
-	FoldProgress fp = {progress, progress_ctx, -1, 0};
+	FoldProgress fp = {progress, progress_ctx, -1, 0, 0, ensemble_size(spec)};
 	char		params_text[SER_FEATURE_PARAMS_TEXT];
 	char	   *classes = NULL;
 	float	   *population = NULL;
-	int		   *members = NULL;
-	int			n_members = 0;
+	SerModel   *model = NULL;
+	int			n_members = ensemble_size(spec);
 	SerStatus	st;
 
 	*model_out = NULL;
-	memset(&result, 0, sizeof(result));
 	candidate = ser_calloc((size_t) (corpus->n_clips ? corpus->n_clips : 1), sizeof(bool));
 	if (candidate == NULL)
 		return ser_error(err, SER_ENOMEM, "out of memory");
@@ -222,38 +279,62 @@ ser_classifier_train(SerCorpus *corpus, const char *const *class_names, int n_cl
 		st = join_classes(class_names, n_classes, &classes, err);
 	if (summary == NULL)
 		summary = &local;
-	if (st == SER_OK)
-		st = train_on(corpus, n_classes, spec, candidate, &fp, &net_cfg, &result, summary, err);
+	if (st == SER_OK && spec->speaker_normalise)
+		st = population_profile(corpus, candidate, &population, err);
+	used = (size_t) snprintf(info, sizeof(info), "%s%s", train_info ? train_info : "",
+							 train_info && train_info[0] ? "; " : "");
+	if (n_members > 1 && used < sizeof(info))
+		used += (size_t) snprintf(info + used, sizeof(info) - used,
+								  "ensemble of %d networks (seeds %llu to %llu)", n_members,
+								  (unsigned long long) spec->train.seed,
+								  (unsigned long long) (spec->train.seed + (uint64_t) n_members - 1));
+	for (int k = 0; k < n_members && st == SER_OK; k++)
+	{
+		SerClassifierSpec ks = member_spec(spec, k);
+		SerTrainSummary ksum;
+		SerTrainResult result;
+
+		memset(&result, 0, sizeof(result));
+		fp.member = k;
+		st = train_on(corpus, n_classes, &ks, candidate, &fp, &net_cfg, &result, &ksum, err);
+		if (st == SER_OK)
+			st = grow_model(&model, &result, population, params_text, classes, "", err);
+		ser_train_result_free(&result);
+		if (st != SER_OK)
+			break;
+		if (k == 0)
+			*summary = ksum;
+		if (used < sizeof(info))
+		{
+			char		who[32] = "";
+
+			if (n_members > 1)
+				snprintf(who, sizeof(who), "; network %d: ", k + 1);
+			used += (size_t) snprintf(info + used, sizeof(info) - used,
+									  "%strained on %d recordings, %d held out for early stopping; "
+									  "%d epochs run, weights of epoch %d (validation UAR %.4f)",
+									  who, ksum.n_train, ksum.n_val, ksum.epochs_run, ksum.best_epoch,
+									  ksum.best_val_uar);
+		}
+	}
 	if (st == SER_OK)
 	{
-		snprintf(info, sizeof(info), "%s%strained on %d recordings, %d held out for early stopping; "
-				 "%d epochs run, weights of epoch %d (validation UAR %.4f)",
-				 train_info ? train_info : "", train_info && train_info[0] ? "; " : "",
-				 summary->n_train, summary->n_val, summary->epochs_run, summary->best_epoch,
-				 summary->best_val_uar);
-		if (spec->speaker_normalise)
-		{
-			/* The population profile: that of every clip the model learnt from. */
-			int			F = ser_frame_feature_count(&corpus->params);
-			int			D = ser_utterance_feature_count(&corpus->params);
+		/* The model was assembled before the whole story was known. */
+		char	   *text = ser_malloc(strlen(info) + 1);
 
-			population = ser_malloc_array(ser_profile_length(F, D), sizeof(float));
-			members = ser_malloc_array((size_t) (corpus->n_clips ? corpus->n_clips : 1), sizeof(int));
-			if (population == NULL || members == NULL)
-				st = ser_error(err, SER_ENOMEM, "out of memory");
-			for (int i = 0; st == SER_OK && i < corpus->n_clips; i++)
-				if (candidate[i])
-					members[n_members++] = i;
-			if (st == SER_OK)
-				st = ser_corpus_pooled_profile(corpus, members, n_members, population, err);
+		if (text == NULL)
+			st = ser_error(err, SER_ENOMEM, "out of memory");
+		else
+		{
+			strcpy(text, info);
+			ser_free(model->train_info);
+			model->train_info = text;
+			*model_out = model;
+			model = NULL;
 		}
-		if (st == SER_OK)
-			st = ser_model_create(result.net, result.frame_mean, result.frame_std, result.utt_mean,
-								  result.utt_std, population, params_text, classes, info, model_out, err);
 	}
+	ser_model_free(model);
 	ser_free(population);
-	ser_free(members);
-	ser_train_result_free(&result);
 	ser_free(classes);
 	ser_free(candidate);
 	return st;
@@ -261,43 +342,15 @@ ser_classifier_train(SerCorpus *corpus, const char *const *class_names, int n_cl
 
 /*
  * Predictions of a fold's model for its test clips without their speakers'
- * profiles: the inference model, with the population profile of the fold's
- * training clips, on the clips' clean features.
+ * profiles (the model's population profile), on the clips' clean features.
  */
 static SerStatus
-predict_without_profile(SerCorpus *corpus, int n_classes, const bool *candidate,
-						const SerTrainResult *result, const int *test_idx, int n_test, int *pred_out,
-						SerError *err)
+predict_without_profile(SerCorpus *corpus, const SerModel *model, int n_classes, const int *test_idx,
+						int n_test, int *pred_out, SerError *err)
 {
-	int			F = ser_frame_feature_count(&corpus->params);
-	int			D = ser_utterance_feature_count(&corpus->params);
-	float	   *population = NULL;
-	int		   *members = ser_malloc_array((size_t) corpus->n_clips, sizeof(int));
-	float	   *probs = ser_malloc_array((size_t) n_classes, sizeof(float));
-	SerModel   *model = NULL;
-	int			n_members = 0;
+	float		probs[SER_NET_MAX_CLASSES];
 	SerStatus	st = SER_OK;
 
-	if (corpus->speaker_normalise)
-		population = ser_malloc_array(ser_profile_length(F, D), sizeof(float));
-	if (members == NULL || probs == NULL || (corpus->speaker_normalise && population == NULL))
-		st = ser_error(err, SER_ENOMEM, "out of memory");
-	for (int i = 0; st == SER_OK && i < corpus->n_clips; i++)
-		if (candidate[i])
-			members[n_members++] = i;
-	if (st == SER_OK && population != NULL)
-		st = ser_corpus_pooled_profile(corpus, members, n_members, population, err);
-	if (st == SER_OK)
-	{
-		/* The model wants a class list; the names do not matter here. */
-		char		classes[SER_NET_MAX_CLASSES * 4];
-		size_t		used = 0;
-
-		for (int k = 0; k < n_classes; k++)
-			used += snprintf(classes + used, sizeof(classes) - used, "%s%d", k ? "\n" : "", k);
-		st = ser_model_create(result->net, result->frame_mean, result->frame_std, result->utt_mean,
-							  result->utt_std, population, "", classes, "", &model, err);
-	}
 	for (int j = 0; st == SER_OK && j < n_test; j++)
 	{
 		const SerFeatureSet *clean = &corpus->clean[test_idx[j]];
@@ -314,10 +367,6 @@ predict_without_profile(SerCorpus *corpus, int n_classes, const bool *candidate,
 		if (st == SER_OK)
 			pred_out[test_idx[j]] = best;
 	}
-	ser_model_free(model);
-	ser_free(population);
-	ser_free(members);
-	ser_free(probs);
 	return st;
 }
 
@@ -328,12 +377,14 @@ ser_classifier_crossval(SerCorpus *corpus, int n_classes, const SerClassifierSpe
 						int *pred_out, int *pred_without_profile_out, SerError *err)
 {
 	int			n = corpus->n_clips;
+	int			n_members = ensemble_size(spec);
 	bool	   *candidate = ser_calloc((size_t) (n ? n : 1), sizeof(bool));
 	int		   *test_idx = ser_malloc_array((size_t) (n ? n : 1), sizeof(int));
-	int		   *pred = ser_malloc_array((size_t) (n ? n : 1), sizeof(int));
+	float	   *probs = ser_malloc_array((size_t) (n ? n : 1), (size_t) n_classes * sizeof(float));
+	float	   *sum = ser_malloc_array((size_t) (n ? n : 1), (size_t) n_classes * sizeof(float));
 	SerStatus	st = SER_OK;
 
-	if (candidate == NULL || test_idx == NULL || pred == NULL)
+	if (candidate == NULL || test_idx == NULL || probs == NULL || sum == NULL)
 	{
 		st = ser_error(err, SER_ENOMEM, "out of memory");
 		goto done;
@@ -347,10 +398,9 @@ ser_classifier_crossval(SerCorpus *corpus, int n_classes, const SerClassifierSpe
 
 	for (int f = 0; f < n_folds && st == SER_OK; f++)
 	{
-		SerTrainResult result;
-		SerNetConfig net_cfg;
-		SerTrainData data;
-		FoldProgress fp = {progress, progress_ctx, f, n_folds};
+		FoldProgress fp = {progress, progress_ctx, f, n_folds, 0, n_members};
+		SerModel   *model = NULL;
+		float	   *population = NULL;
 		int			n_test = 0;
 
 		for (int i = 0; i < n; i++)
@@ -364,32 +414,66 @@ ser_classifier_crossval(SerCorpus *corpus, int n_classes, const SerClassifierSpe
 			st = ser_error(err, SER_EINVAL, "fold %d has no recordings", f + 1);
 			break;
 		}
-		memset(&result, 0, sizeof(result));
-		st = train_on(corpus, n_classes, spec, candidate, &fp, &net_cfg, &result, NULL, err);
-		if (st != SER_OK)
-			break;
-		memset(&data, 0, sizeof(data));
-		data.n_classes = n_classes;
-		data.n_frame_features = net_cfg.n_frame_features;
-		data.n_utt_features = net_cfg.n_utt_features;
-		data.labels = corpus->labels;
-		data.get_sample = ser_corpus_get_sample;
-		data.sample_ctx = corpus;
-		st = ser_train_predict(result.net, &data, result.frame_mean, result.frame_std, result.utt_mean,
-							   result.utt_std, test_idx, n_test, spec->train.batch_size, pred, NULL, err);
-		if (st == SER_OK)
-			for (int j = 0; j < n_test; j++)
-				pred_out[test_idx[j]] = pred[j];
+		memset(sum, 0, sizeof(float) * (size_t) n_test * n_classes);
+		if (pred_without_profile_out != NULL && spec->speaker_normalise)
+			st = population_profile(corpus, candidate, &population, err);
+		/* Each member votes with its class probabilities, as the ensemble model does. */
+		for (int k = 0; k < n_members && st == SER_OK; k++)
+		{
+			SerClassifierSpec ks = member_spec(spec, k);
+			SerTrainResult result;
+			SerNetConfig net_cfg;
+			SerTrainData data;
+
+			memset(&result, 0, sizeof(result));
+			fp.member = k;
+			st = train_on(corpus, n_classes, &ks, candidate, &fp, &net_cfg, &result, NULL, err);
+			if (st == SER_OK)
+			{
+				memset(&data, 0, sizeof(data));
+				data.n_classes = n_classes;
+				data.n_frame_features = net_cfg.n_frame_features;
+				data.n_utt_features = net_cfg.n_utt_features;
+				data.labels = corpus->labels;
+				data.get_sample = ser_corpus_get_sample;
+				data.sample_ctx = corpus;
+				st = ser_train_predict(result.net, &data, result.frame_mean, result.frame_std, result.utt_mean,
+									   result.utt_std, test_idx, n_test, spec->train.batch_size, NULL, probs, err);
+			}
+			for (size_t j = 0; st == SER_OK && j < (size_t) n_test * n_classes; j++)
+				sum[j] += probs[j];
+			if (st == SER_OK && pred_without_profile_out != NULL)
+			{
+				/* The model wants a class list; the names do not matter here. */
+				char		classes[SER_NET_MAX_CLASSES * 4];
+				size_t		used = 0;
+
+				for (int c = 0; c < n_classes; c++)
+					used += (size_t) snprintf(classes + used, sizeof(classes) - used, "%s%d", c ? "\n" : "", c);
+				st = grow_model(&model, &result, population, "", classes, "", err);
+			}
+			ser_train_result_free(&result);
+		}
+		for (int j = 0; st == SER_OK && j < n_test; j++)
+		{
+			int			best = 0;
+
+			for (int c = 1; c < n_classes; c++)
+				if (sum[(size_t) j * n_classes + c] > sum[(size_t) j * n_classes + best])
+					best = c;
+			pred_out[test_idx[j]] = best;
+		}
 		if (st == SER_OK && pred_without_profile_out != NULL)
-			st = predict_without_profile(corpus, n_classes, candidate, &result, test_idx, n_test,
-										 pred_without_profile_out, err);
-		ser_train_result_free(&result);
+			st = predict_without_profile(corpus, model, n_classes, test_idx, n_test, pred_without_profile_out, err);
+		ser_model_free(model);
+		ser_free(population);
 	}
 
 done:
 	ser_free(candidate);
 	ser_free(test_idx);
-	ser_free(pred);
+	ser_free(probs);
+	ser_free(sum);
 	return st;
 }
 

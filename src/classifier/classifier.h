@@ -39,6 +39,7 @@ typedef struct SerClassifierSpec
 	float		dropout;
 	int			frame_cmn;		/* per-clip mean normalisation of frames (SerNetConfig) */
 	bool		speaker_normalise;	/* subtract each group's profile (features/profile.h) */
+	int			ensemble;		/* networks trained with seeds seed, seed+1, ...; probabilities averaged */
 } SerClassifierSpec;
 
 void		ser_classifier_spec_default(SerClassifierSpec *spec);
@@ -47,8 +48,9 @@ void		ser_classifier_spec_default(SerClassifierSpec *spec);
 SerStatus	ser_classifier_net_config(const SerClassifierSpec *spec, const SerFeatureParams *params,
 									  int n_classes, SerNetConfig *cfg, SerError *err);
 
-/* Progress of one training run; fold is -1 for a final model. */
-typedef void (*SerClassifierProgressFn) (void *ctx, int fold, int n_folds, const SerEpochReport *report);
+/* Progress of one training run; fold is -1 for a final model; member counts from 0. */
+typedef void (*SerClassifierProgressFn) (void *ctx, int fold, int n_folds, int member, int n_members,
+										 const SerEpochReport *report);
 
 typedef struct SerTrainSummary
 {
@@ -61,9 +63,10 @@ typedef struct SerTrainSummary
 
 /*
  * Train on the clips idx[0..n) of the corpus (all clips when idx is NULL)
- * and return the inference model (classes: n_classes names).  train_info is
- * stored in the model as provenance, followed by the summary's figures.
- * summary may be NULL.
+ * and return the inference model (classes: n_classes names), an ensemble of
+ * spec->ensemble networks.  train_info is stored in the model as provenance,
+ * followed by each network's figures.  summary (may be NULL) receives the
+ * first network's.
  */
 SerStatus	ser_classifier_train(SerCorpus *corpus, const char *const *class_names, int n_classes,
 								 const SerClassifierSpec *spec, const int *idx, int n,

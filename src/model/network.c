@@ -1128,6 +1128,15 @@ ser_model_free(SerModel *model)
 	ser_free(model->frame_std);
 	ser_free(model->utt_mean);
 	ser_free(model->utt_std);
+	for (int k = 0; k < model->n_more; k++)
+	{
+		ser_net_free(model->more[k].net);
+		ser_free(model->more[k].frame_mean);
+		ser_free(model->more[k].frame_std);
+		ser_free(model->more[k].utt_mean);
+		ser_free(model->more[k].utt_std);
+	}
+	ser_free(model->more);
 	ser_free(model->population_profile);
 	ser_free(model->feature_params);
 	ser_free(model->classes);
@@ -1179,6 +1188,27 @@ count_lines(const char *text)
 	return lines;
 }
 
+static SerStatus
+check_statistics(const SerNetConfig *cfg, const float *frame_mean, const float *frame_std,
+				 const float *utt_mean, const float *utt_std, SerStatus status, SerError *err)
+{
+	for (int i = 0; i < cfg->n_frame_features; i++)
+		if (!(frame_std[i] > 0.0f) || !isfinite(frame_mean[i]) || !isfinite(frame_std[i]))
+		{
+			ser_error(err, status, "invalid normalisation statistics for frame feature %d", i);
+			ser_error_detail(err, "Means must be finite and standard deviations positive.");
+			return status;
+		}
+	for (int i = 0; i < cfg->n_utt_features; i++)
+		if (!(utt_std[i] > 0.0f) || !isfinite(utt_mean[i]) || !isfinite(utt_std[i]))
+		{
+			ser_error(err, status, "invalid normalisation statistics for utterance feature %d", i);
+			ser_error_detail(err, "Means must be finite and standard deviations positive.");
+			return status;
+		}
+	return SER_OK;
+}
+
 /* The model's own sanity checks, shared by create and load. */
 static SerStatus
 check_model(const SerModel *m, SerStatus status, SerError *err)
@@ -1192,20 +1222,12 @@ check_model(const SerModel *m, SerStatus status, SerError *err)
 						 cfg->n_classes);
 		return status;
 	}
-	for (int i = 0; i < cfg->n_frame_features; i++)
-		if (!(m->frame_std[i] > 0.0f) || !isfinite(m->frame_mean[i]) || !isfinite(m->frame_std[i]))
-		{
-			ser_error(err, status, "invalid normalisation statistics for frame feature %d", i);
-			ser_error_detail(err, "Means must be finite and standard deviations positive.");
+	if (check_statistics(cfg, m->frame_mean, m->frame_std, m->utt_mean, m->utt_std, status, err) != SER_OK)
+		return status;
+	for (int k = 0; k < m->n_more; k++)
+		if (check_statistics(cfg, m->more[k].frame_mean, m->more[k].frame_std, m->more[k].utt_mean,
+							 m->more[k].utt_std, status, err) != SER_OK)
 			return status;
-		}
-	for (int i = 0; i < cfg->n_utt_features; i++)
-		if (!(m->utt_std[i] > 0.0f) || !isfinite(m->utt_mean[i]) || !isfinite(m->utt_std[i]))
-		{
-			ser_error(err, status, "invalid normalisation statistics for utterance feature %d", i);
-			ser_error_detail(err, "Means must be finite and standard deviations positive.");
-			return status;
-		}
 	if ((cfg->speaker_norm != 0) != (m->population_profile != NULL))
 	{
 		ser_error(err, status, "population profile does not match the network");
@@ -1273,6 +1295,108 @@ ser_model_create(const SerNet *net, const float *frame_mean, const float *frame_
 }
 
 SerStatus
+ser_model_add_member(SerModel *model, const SerNet *net, const float *frame_mean, const float *frame_std,
+					 const float *utt_mean, const float *utt_std, SerError *err)
+{
+	char		mine[1024];
+	char		theirs[1024];
+	SerModelMember *more;
+	SerModelMember *mb;
+	int			F = model->net->cfg.n_frame_features;
+	int			D = model->net->cfg.n_utt_features;
+	SerStatus	st;
+
+	if (net->folded)
+		return ser_error(err, SER_EINVAL, "model needs the training form of the network");
+	if ((st = ser_net_config_to_text(&model->net->cfg, mine, sizeof(mine), err)) != SER_OK ||
+		(st = ser_net_config_to_text(&net->cfg, theirs, sizeof(theirs), err)) != SER_OK)
+		return st;
+	if (strcmp(mine, theirs) != 0)
+		return ser_error(err, SER_EINVAL, "ensemble members must share one architecture");
+	if (check_statistics(&net->cfg, frame_mean, frame_std, utt_mean, utt_std, SER_EINVAL, err) != SER_OK)
+		return SER_EINVAL;
+	more = ser_malloc_array((size_t) model->n_more + 1, sizeof(SerModelMember));
+	if (more == NULL)
+		return ser_error(err, SER_ENOMEM, "out of memory while assembling the model");
+	if (model->n_more > 0)
+		memcpy(more, model->more, sizeof(SerModelMember) * (size_t) model->n_more);
+	mb = &more[model->n_more];
+	memset(mb, 0, sizeof(*mb));
+	st = ser_net_fold(net, &mb->net, err);
+	if (st == SER_OK)
+	{
+		mb->frame_mean = copy_floats(frame_mean, F);
+		mb->frame_std = copy_floats(frame_std, F);
+		mb->utt_mean = copy_floats(utt_mean, D);
+		mb->utt_std = copy_floats(utt_std, D);
+		if (!mb->frame_mean || !mb->frame_std || !mb->utt_mean || !mb->utt_std)
+			st = ser_error(err, SER_ENOMEM, "out of memory while assembling the model");
+	}
+	if (st != SER_OK)
+	{
+		ser_net_free(mb->net);
+		ser_free(mb->frame_mean);
+		ser_free(mb->frame_std);
+		ser_free(mb->utt_mean);
+		ser_free(mb->utt_std);
+		ser_free(more);
+		return st;
+	}
+	ser_free(model->more);
+	model->more = more;
+	model->n_more++;
+	return SER_OK;
+}
+
+size_t
+ser_model_parameter_count(const SerModel *model)
+{
+	size_t		n = model->net->n_values;
+
+	for (int k = 0; k < model->n_more; k++)
+		n += model->more[k].net->n_values;
+	return n;
+}
+
+/* Blob names of the members after the first: "member<k>.<name>", k from 1. */
+static void
+member_name(int k, const char *name, char *buf, size_t size)
+{
+	if (k == 0)
+		snprintf(buf, size, "%s", name);
+	else
+		snprintf(buf, size, "member%d.%s", k, name);
+}
+
+static SerStatus
+save_member(SerBlobWriter *w, int k, const SerNet *net, const float *frame_mean, const float *frame_std,
+			const float *utt_mean, const float *utt_std, SerError *err)
+{
+	int			F = net->cfg.n_frame_features;
+	int			D = net->cfg.n_utt_features;
+	char		name[SER_BLOB_MAX_NAME + 1];
+	SerStatus	st;
+
+	member_name(k, "norm.frame_mean", name, sizeof(name));
+	st = ser_blob_add_tensor(w, name, 1, &F, frame_mean, err);
+	member_name(k, "norm.frame_std", name, sizeof(name));
+	if (st == SER_OK)
+		st = ser_blob_add_tensor(w, name, 1, &F, frame_std, err);
+	member_name(k, "norm.utt_mean", name, sizeof(name));
+	if (st == SER_OK)
+		st = ser_blob_add_tensor(w, name, 1, &D, utt_mean, err);
+	member_name(k, "norm.utt_std", name, sizeof(name));
+	if (st == SER_OK)
+		st = ser_blob_add_tensor(w, name, 1, &D, utt_std, err);
+	for (int i = 0; st == SER_OK && i < net->n_params; i++)
+	{
+		member_name(k, net->params[i].name, name, sizeof(name));
+		st = ser_blob_add_tensor(w, name, net->params[i].ndim, net->params[i].dims, ser_net_param(net, i), err);
+	}
+	return st;
+}
+
+SerStatus
 ser_model_save(const SerModel *model, unsigned char **blob, size_t *len, SerError *err)
 {
 	SerBlobWriter w;
@@ -1296,22 +1420,51 @@ ser_model_save(const SerModel *model, unsigned char **blob, size_t *len, SerErro
 	if (st == SER_OK)
 		st = ser_blob_add_text(&w, "train_info", model->train_info, err);
 	if (st == SER_OK)
-		st = ser_blob_add_tensor(&w, "norm.frame_mean", 1, &F, model->frame_mean, err);
-	if (st == SER_OK)
-		st = ser_blob_add_tensor(&w, "norm.frame_std", 1, &F, model->frame_std, err);
-	if (st == SER_OK)
-		st = ser_blob_add_tensor(&w, "norm.utt_mean", 1, &D, model->utt_mean, err);
-	if (st == SER_OK)
-		st = ser_blob_add_tensor(&w, "norm.utt_std", 1, &D, model->utt_std, err);
+		st = save_member(&w, 0, net, model->frame_mean, model->frame_std, model->utt_mean, model->utt_std, err);
 	if (st == SER_OK && model->population_profile != NULL)
 		st = ser_blob_add_tensor(&w, "norm.population_profile", 1, &P, model->population_profile, err);
-	for (int i = 0; st == SER_OK && i < net->n_params; i++)
-		st = ser_blob_add_tensor(&w, net->params[i].name, net->params[i].ndim, net->params[i].dims,
-								 ser_net_param(net, i), err);
+	for (int k = 0; st == SER_OK && k < model->n_more; k++)
+		st = save_member(&w, k + 1, model->more[k].net, model->more[k].frame_mean, model->more[k].frame_std,
+						 model->more[k].utt_mean, model->more[k].utt_std, err);
 	if (st == SER_OK)
 		st = ser_blob_finish(&w, blob, len, err);
 	ser_blob_writer_free(&w);
 	return st;
+}
+
+/* One member's network and statistics from the blob (see save_member). */
+static SerStatus
+load_member(const SerBlob *blob, int k, const SerNetConfig *cfg, SerNet **net, float **frame_mean,
+			float **frame_std, float **utt_mean, float **utt_std, SerError *err)
+{
+	static const char *const stat_names[4] = {"norm.frame_mean", "norm.frame_std", "norm.utt_mean", "norm.utt_std"};
+	float	  **stats[4] = {frame_mean, frame_std, utt_mean, utt_std};
+	char		name[SER_BLOB_MAX_NAME + 1];
+	const float *v;
+	SerStatus	st;
+
+	if ((st = new_net(cfg, true, false, net, err)) != SER_OK)
+		return st;
+	for (int i = 0; i < (*net)->n_params; i++)
+	{
+		const SerParam *p = &(*net)->params[i];
+
+		member_name(k, p->name, name, sizeof(name));
+		if ((st = ser_blob_get_tensor(blob, name, p->ndim, p->dims, &v, err)) != SER_OK)
+			return st;
+		memcpy(ser_net_param(*net, i), v, sizeof(float) * p->size);
+	}
+	for (int j = 0; j < 4; j++)
+	{
+		int			n = j < 2 ? cfg->n_frame_features : cfg->n_utt_features;
+
+		member_name(k, stat_names[j], name, sizeof(name));
+		if ((st = ser_blob_get_tensor(blob, name, 1, &n, &v, err)) != SER_OK)
+			return st;
+		if ((*stats[j] = copy_floats(v, n)) == NULL)
+			return ser_error(err, SER_ENOMEM, "out of memory while loading the model");
+	}
+	return SER_OK;
 }
 
 SerStatus
@@ -1326,6 +1479,7 @@ ser_model_load(const void *data, size_t len, SerModel **out, SerError *err)
 	SerStatus	st;
 	int			F;
 	int			D;
+	int			expected_entries;
 
 	*out = NULL;
 	ser_blas_init();
@@ -1342,33 +1496,51 @@ ser_model_load(const void *data, size_t len, SerModel **out, SerError *err)
 		st = ser_error(err, SER_ENOMEM, "out of memory while loading the model");
 		goto done;
 	}
-	if ((st = new_net(&cfg, true, false, &m->net, err)) != SER_OK)
+	if ((st = load_member(&blob, 0, &cfg, &m->net, &m->frame_mean, &m->frame_std, &m->utt_mean, &m->utt_std,
+						  err)) != SER_OK)
 		goto done;
-	for (int i = 0; i < m->net->n_params; i++)
-	{
-		const SerParam *p = &m->net->params[i];
-
-		if ((st = ser_blob_get_tensor(&blob, p->name, p->ndim, p->dims, &v, err)) != SER_OK)
-			goto done;
-		memcpy(ser_net_param(m->net, i), v, sizeof(float) * p->size);
-	}
-#define LOAD_VECTOR(field, name, n) \
-	do { \
-		if ((st = ser_blob_get_tensor(&blob, name, 1, &(n), &v, err)) != SER_OK) goto done; \
-		if ((m->field = copy_floats(v, n)) == NULL) \
-		{ st = ser_error(err, SER_ENOMEM, "out of memory while loading the model"); goto done; } \
-	} while (0)
-	LOAD_VECTOR(frame_mean, "norm.frame_mean", F);
-	LOAD_VECTOR(frame_std, "norm.frame_std", F);
-	LOAD_VECTOR(utt_mean, "norm.utt_mean", D);
-	LOAD_VECTOR(utt_std, "norm.utt_std", D);
 	if (cfg.speaker_norm)
 	{
 		int			P = (int) ser_profile_length(F, D);
 
-		LOAD_VECTOR(population_profile, "norm.population_profile", P);
+		if ((st = ser_blob_get_tensor(&blob, "norm.population_profile", 1, &P, &v, err)) != SER_OK)
+			goto done;
+		if ((m->population_profile = copy_floats(v, P)) == NULL)
+		{
+			st = ser_error(err, SER_ENOMEM, "out of memory while loading the model");
+			goto done;
+		}
 	}
-#undef LOAD_VECTOR
+	/* Further members of an ensemble, while there are any. */
+	for (int k = 1;; k++)
+	{
+		char		probe[SER_BLOB_MAX_NAME + 1];
+		SerModelMember *more;
+
+		member_name(k, "norm.frame_mean", probe, sizeof(probe));
+		if (ser_blob_find(&blob, probe) == NULL)
+			break;
+		if (k > SER_MODEL_MAX_MEMBERS - 1)
+		{
+			st = ser_error(err, SER_ECORRUPT, "corrupt model: more than %d ensemble members", SER_MODEL_MAX_MEMBERS);
+			goto done;
+		}
+		more = ser_malloc_array((size_t) k, sizeof(SerModelMember));
+		if (more == NULL)
+		{
+			st = ser_error(err, SER_ENOMEM, "out of memory while loading the model");
+			goto done;
+		}
+		if (m->n_more > 0)
+			memcpy(more, m->more, sizeof(SerModelMember) * (size_t) m->n_more);
+		memset(&more[m->n_more], 0, sizeof(SerModelMember));
+		ser_free(m->more);
+		m->more = more;
+		m->n_more++;
+		if ((st = load_member(&blob, k, &cfg, &more[k - 1].net, &more[k - 1].frame_mean, &more[k - 1].frame_std,
+							  &more[k - 1].utt_mean, &more[k - 1].utt_std, err)) != SER_OK)
+			goto done;
+	}
 #define LOAD_TEXT(field, name) \
 	do { \
 		if ((st = ser_blob_get_text(&blob, name, &text, err)) != SER_OK) goto done; \
@@ -1387,11 +1559,12 @@ ser_model_load(const void *data, size_t len, SerModel **out, SerError *err)
 		memcpy(err->message, msg, sizeof(msg));
 		goto done;
 	}
-	if (blob.n_entries != m->net->n_params + 8 + (cfg.speaker_norm ? 1 : 0))
+	expected_entries = 4 + (cfg.speaker_norm ? 1 : 0) + (1 + m->n_more) * (m->net->n_params + 4);
+	if (blob.n_entries != expected_entries)
 	{
 		st = ser_error(err, SER_ECORRUPT, "corrupt model: unexpected entries");
 		ser_error_detail(err, "The model holds %d entries; its architecture accounts for %d.",
-						 blob.n_entries, m->net->n_params + 8 + (cfg.speaker_norm ? 1 : 0));
+						 blob.n_entries, expected_entries);
 		goto done;
 	}
 
@@ -1423,6 +1596,40 @@ ser_model_class_name(const SerModel *model, int index, char *buf, size_t size)
 	return true;
 }
 
+/*
+ * One member's class probabilities: the frames and utterance vector (with
+ * the speaker profile already subtracted, in x and xu's raw form) normalised
+ * with the member's statistics into the scratch x_norm, then the forward pass.
+ */
+static SerStatus
+member_probs(SerNet *net, const float *frame_mean, const float *frame_std, const float *utt_mean,
+			 const float *utt_std, const float *raw, int n_frames, float *x_norm, float *probs, SerError *err)
+{
+	const SerNetConfig *cfg = &net->cfg;
+	int			F = cfg->n_frame_features;
+	int			D = cfg->n_utt_features;
+	const float *raw_utt = raw + (size_t) n_frames * F;
+	float	   *xu = x_norm + (size_t) n_frames * F;
+	int			offsets[2] = {0, n_frames};
+	SerSeqs		seqs = {1, offsets};
+	SerNetActs *acts;
+	SerStatus	st;
+
+	for (int t = 0; t < n_frames; t++)
+		for (int i = 0; i < F; i++)
+			x_norm[(size_t) t * F + i] = (raw[(size_t) t * F + i] - frame_mean[i]) / frame_std[i];
+	for (int i = 0; i < D; i++)
+		xu[i] = (raw_utt[i] - utt_mean[i]) / utt_std[i];
+	if (cfg->frame_cmn)
+		ser_frames_subtract_mean(x_norm, n_frames, F);
+	st = ser_net_forward(net, SER_NET_EVAL, &seqs, x_norm, xu, NULL, &acts, err);
+	if (st != SER_OK)
+		return st;
+	memcpy(probs, ser_net_acts_probs(acts), sizeof(float) * cfg->n_classes);
+	ser_net_acts_free(acts);
+	return SER_OK;
+}
+
 SerStatus
 ser_model_predict(const SerModel *model, const float *frames, int n_frames, int n_frame_features,
 				  const float *utt, int n_utt_features, const float *speaker_profile,
@@ -1431,11 +1638,11 @@ ser_model_predict(const SerModel *model, const float *frames, int n_frames, int 
 	const SerNetConfig *cfg = &model->net->cfg;
 	int			F = cfg->n_frame_features;
 	int			D = cfg->n_utt_features;
-	int			offsets[2];
-	SerSeqs		seqs;
-	float	   *x;
-	float	   *xu;
-	SerNetActs *acts;
+	int			K = cfg->n_classes;
+	size_t		n_in;
+	float	   *raw;
+	float	   *x_norm;
+	float		member[SER_NET_MAX_CLASSES];
 	SerStatus	st;
 
 	if (n_frame_features != F || n_utt_features != D)
@@ -1457,10 +1664,12 @@ ser_model_predict(const SerModel *model, const float *frames, int n_frames, int 
 		return ser_error(err, SER_EINVAL, "clip has no frames");
 	if ((size_t) n_frames > SIZE_MAX / sizeof(float) / 1024 / (size_t) F)
 		return ser_error(err, SER_ETOOLONG, "clip has too many frames");
-	x = ser_malloc_array((size_t) n_frames * F + D, sizeof(float));
-	if (x == NULL)
+	n_in = (size_t) n_frames * F + D;
+	raw = ser_malloc_array(2 * n_in, sizeof(float));
+	if (raw == NULL)
 		return ser_error(err, SER_ENOMEM, "out of memory for the model input");
-	xu = x + (size_t) n_frames * F;
+	x_norm = raw + n_in;
+	/* Checked, and the speaker profile subtracted, once for all members. */
 	for (int t = 0; t < n_frames; t++)
 		for (int i = 0; i < F; i++)
 		{
@@ -1468,38 +1677,40 @@ ser_model_predict(const SerModel *model, const float *frames, int n_frames, int 
 
 			if (!isfinite(v))
 			{
-				ser_free(x);
+				ser_free(raw);
 				ser_error(err, SER_ENONFINITE, "frame features hold a non-finite value");
 				ser_error_detail(err, "Frame %d, feature %d is %g.", t, i, (double) v);
 				return SER_ENONFINITE;
 			}
 			if (speaker_profile != NULL)
 				v -= speaker_profile[1 + i];
-			x[(size_t) t * F + i] = (v - model->frame_mean[i]) / model->frame_std[i];
+			raw[(size_t) t * F + i] = v;
 		}
 	for (int i = 0; i < D; i++)
 	{
 		if (!isfinite(utt[i]))
 		{
-			ser_free(x);
+			ser_free(raw);
 			ser_error(err, SER_ENONFINITE, "utterance features hold a non-finite value");
 			ser_error_detail(err, "Feature %d is %g.", i, (double) utt[i]);
 			return SER_ENONFINITE;
 		}
-		xu[i] = ((speaker_profile != NULL ? utt[i] - speaker_profile[1 + F + i] : utt[i]) -
-				 model->utt_mean[i]) / model->utt_std[i];
+		raw[(size_t) n_frames * F + i] = speaker_profile != NULL ? utt[i] - speaker_profile[1 + F + i] : utt[i];
 	}
-	if (model->net->cfg.frame_cmn)
-		ser_frames_subtract_mean(x, n_frames, F);
-	offsets[0] = 0;
-	offsets[1] = n_frames;
-	seqs.n_seq = 1;
-	seqs.offsets = offsets;
-	st = ser_net_forward(model->net, SER_NET_EVAL, &seqs, x, xu, NULL, &acts, err);
-	ser_free(x);
-	if (st != SER_OK)
-		return st;
-	memcpy(probs, ser_net_acts_probs(acts), sizeof(float) * cfg->n_classes);
-	ser_net_acts_free(acts);
-	return SER_OK;
+	st = member_probs(model->net, model->frame_mean, model->frame_std, model->utt_mean, model->utt_std,
+					  raw, n_frames, x_norm, probs, err);
+	for (int k = 0; st == SER_OK && k < model->n_more; k++)
+	{
+		const SerModelMember *mb = &model->more[k];
+
+		st = member_probs(mb->net, mb->frame_mean, mb->frame_std, mb->utt_mean, mb->utt_std,
+						  raw, n_frames, x_norm, member, err);
+		for (int c = 0; st == SER_OK && c < K; c++)
+			probs[c] += member[c];
+	}
+	if (st == SER_OK && model->n_more > 0)
+		for (int c = 0; c < K; c++)
+			probs[c] /= (float) (1 + model->n_more);
+	ser_free(raw);
+	return st;
 }

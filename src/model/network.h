@@ -41,6 +41,7 @@
 #define SER_NET_MAX_PARAMS 128
 #define SER_NET_MAX_CLASSES 64
 #define SER_PARAM_NAME 48
+#define SER_MODEL_MAX_MEMBERS 16	/* networks in an ensemble */
 
 typedef struct SerNetConfig
 {
@@ -153,6 +154,22 @@ SerStatus	ser_net_fold(const SerNet *net, SerNet **folded, SerError *err);
 
 /* ---- the inference model: a folded net plus what it needs around it ---- */
 
+/* A further member of an ensemble (see SerModel). */
+typedef struct SerModelMember
+{
+	SerNet	   *net;			/* folded */
+	float	   *frame_mean;
+	float	   *frame_std;
+	float	   *utt_mean;
+	float	   *utt_std;
+} SerModelMember;
+
+/*
+ * An ensemble of networks of one architecture (trained with different
+ * seeds) whose class probabilities are averaged; a single network is an
+ * ensemble of one.  The first member is net and the statistics below, the
+ * others are more[0 .. n_more).
+ */
 typedef struct SerModel
 {
 	SerNet	   *net;			/* folded */
@@ -160,6 +177,8 @@ typedef struct SerModel
 	float	   *frame_std;		/* [F] */
 	float	   *utt_mean;		/* [D] */
 	float	   *utt_std;		/* [D] */
+	int			n_more;
+	SerModelMember *more;
 	float	   *population_profile; /* [1 + F + D] with cfg.speaker_norm, else NULL */
 	char	   *feature_params; /* the feature module's parameter text, opaque here */
 	char	   *classes;		/* class names, one per line, in output order */
@@ -178,6 +197,15 @@ SerStatus	ser_model_create(const SerNet *net, const float *frame_mean, const flo
 							 const float *population_profile, const char *feature_params,
 							 const char *classes, const char *train_info, SerModel **out,
 							 SerError *err);
+/*
+ * Add a member to an ensemble: net (training form, folded here) must have
+ * the model's architecture; its own normalisation statistics.
+ */
+SerStatus	ser_model_add_member(SerModel *model, const SerNet *net, const float *frame_mean,
+								 const float *frame_std, const float *utt_mean, const float *utt_std,
+								 SerError *err);
+/* Number of parameters of all members. */
+size_t		ser_model_parameter_count(const SerModel *model);
 void		ser_model_free(SerModel *model);
 SerStatus	ser_model_save(const SerModel *model, unsigned char **blob, size_t *len, SerError *err);
 /* Parse, verify (see tensor_blob.h) and check every tensor's name and shape. */

@@ -388,7 +388,7 @@ ser_model_info(PG_FUNCTION_ARGS)
 	values[3] = CStringGetTextDatum(params);
 	values[4] = CStringGetTextDatum(arch);
 	values[5] = CStringGetTextDatum(lm->model->train_info ? lm->model->train_info : "");
-	values[6] = Int64GetDatum((int64) lm->model->net->n_values);
+	values[6] = Int64GetDatum((int64) ser_model_parameter_count(lm->model));
 	values[7] = Int64GetDatum((int64) lm->blob_size);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), values, nulls)));
 }
@@ -726,14 +726,17 @@ read_train_args(FunctionCallInfo fcinfo, int first, TrainArgs *ta)
 }
 
 static void
-report_epoch(void *ctx, int fold, int n_folds, const SerEpochReport *r)
+report_epoch(void *ctx, int fold, int n_folds, int member, int n_members, const SerEpochReport *r)
 {
 	char		where[64] = "";
 	char		validation[128] = "";
+	size_t		used = 0;
 
 	(void) ctx;
 	if (fold >= 0)
-		snprintf(where, sizeof(where), "fold %d/%d, ", fold + 1, n_folds);
+		used += snprintf(where, sizeof(where), "fold %d/%d, ", fold + 1, n_folds);
+	if (n_members > 1)
+		snprintf(where + used, sizeof(where) - used, "network %d/%d, ", member + 1, n_members);
 	if (!isnan(r->val_uar))
 		snprintf(validation, sizeof(validation), ", validation loss %.4f, UAR %.3f%s", r->val_loss, r->val_uar,
 				 r->improved ? " (best)" : "");
@@ -795,6 +798,7 @@ ser_train_model(PG_FUNCTION_ARGS)
 	read_train_args(fcinfo, 2, &ta);
 	replace = arg_bool(fcinfo, 12, "replace");
 	ta.spec.speaker_normalise = arg_bool(fcinfo, 13, "speaker_normalisation");
+	ta.spec.ensemble = arg_int(fcinfo, 14, "ensemble", 1, SER_MODEL_MAX_MEMBERS);
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
 	if (name[0] == '\0')
@@ -834,13 +838,13 @@ ser_train_model(PG_FUNCTION_ARGS)
 					 ", \"recordings\": %d, \"speakers\": %d, \"epochs\": %d, \"batch_size\": %d, "
 					 "\"learning_rate\": %g, \"weight_decay\": %g, \"patience\": %d, "
 					 "\"validation_fraction\": %g, \"augment\": %s, \"perturbation\": %g, \"seed\": " UINT64_FORMAT ", "
-					 "\"speaker_normalisation\": %s, "
+					 "\"speaker_normalisation\": %s, \"ensemble\": %d, "
 					 "\"epochs_run\": %d, \"best_epoch\": %d, \"validation_recordings\": %d",
 					 ts.corpus.n_clips, ts.n_speakers, ta.spec.train.max_epochs, ta.spec.train.batch_size,
 					 ta.spec.train.lr, ta.spec.train.l2, ta.spec.train.patience, ta.spec.validation_fraction,
 					 ta.spec.train.augment.crop_min_fraction < 1.0f ? "true" : "false",
 					 (double) ta.augment.probability, (uint64) ta.spec.train.seed,
-					 ta.spec.speaker_normalise ? "true" : "false", summary.epochs_run, summary.best_epoch, summary.n_val);
+					 ta.spec.speaker_normalise ? "true" : "false", ta.spec.ensemble, summary.epochs_run, summary.best_epoch, summary.n_val);
 	if (!isnan(summary.best_val_uar))
 		appendStringInfo(&training, ", \"validation_uar\": %.4f", summary.best_val_uar);
 	appendStringInfoChar(&training, '}');
@@ -1018,6 +1022,7 @@ ser_evaluate(PG_FUNCTION_ARGS)
 
 	read_train_args(fcinfo, 4, &ta);
 	ta.spec.speaker_normalise = arg_bool(fcinfo, 14, "speaker_normalisation");
+	ta.spec.ensemble = arg_int(fcinfo, 15, "ensemble", 1, SER_MODEL_MAX_MEMBERS);
 	InitMaterializedSRF(fcinfo, 0);
 	read_training_set(&ts, query, ta.classes, &ta.augment);
 

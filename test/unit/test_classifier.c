@@ -199,6 +199,43 @@ main(void)
 	else
 		UNIT_OK(false, "saved model loads");
 
+	/*
+	 * An ensemble of three is the three networks trained alone with seeds
+	 * seed, seed + 1, seed + 2: its probabilities are their mean, and its
+	 * blob keeps all three.
+	 */
+	if (model != NULL && loaded != NULL)
+	{
+		SerClassifierSpec one = spec;
+		SerModel   *single[3] = {NULL, NULL, NULL};
+		float		mean[2] = {0, 0};
+		float		got[2];
+		SerFeatureParams mp;
+		bool		ok = true;
+
+		UNIT_OK(model->n_more == 2 && loaded->n_more == 2, "the default recipe is an ensemble of 3 networks");
+		ser_classifier_model_params(model, &mp, &err);
+		make_clip(x, n, 1, 2, 17);
+		one.ensemble = 1;
+		for (int k = 0; k < 3; k++)
+		{
+			one.train.seed = spec.train.seed + (uint64_t) k;
+			ok = ok && ser_classifier_train(&corpus, classes, 2, &one, NULL, 0, "", NULL, NULL, &single[k], NULL,
+											&err) == SER_OK &&
+				ser_classifier_predict(single[k], &mp, x, n, NULL, 0, got, &err) == SER_OK;
+			for (int c = 0; ok && c < 2; c++)
+				mean[c] += got[c] / 3.0f;
+		}
+		ok = ok && ser_classifier_predict(model, &mp, x, n, NULL, 0, got, &err) == SER_OK;
+		UNIT_OK(ok && fabsf(got[0] - mean[0]) < 1e-5f && fabsf(got[1] - mean[1]) < 1e-5f,
+				"its probabilities are the mean of its members' (%.6f, %.6f)", got[0], mean[0]);
+		ok = ser_classifier_predict(loaded, &mp, x, n, NULL, 0, mean, &err) == SER_OK;
+		UNIT_OK(ok && memcmp(mean, got, sizeof(got)) == 0, "and the same after a save and load, bit for bit");
+		UNIT_OK(ser_model_parameter_count(model) == 3 * model->net->n_values, "it counts the parameters of all 3");
+		for (int k = 0; k < 3; k++)
+			ser_model_free(single[k]);
+	}
+
 	ser_model_free(model);
 	ser_model_free(model2);
 	ser_model_free(loaded);
