@@ -87,6 +87,10 @@ SELECT ser_predict(audio, speaker_profile => ARRAY[p, p])
 FROM fixtures, profiles WHERE name = 'tone440_16k.flac' AND speaker = '0';
 SELECT ser_predict(audio, speaker_profile => '{}')
 FROM fixtures WHERE name = 'tone440_16k.flac';
+SELECT sqlstate_of($$SELECT ser_predict(audio, speaker_profile => '{1,2,3}') FROM fixtures WHERE name = 'tone440_16k.flac'$$)
+         AS wrong_length,
+       sqlstate_of($$SELECT ser_predict(audio, speaker_profile => '{1,NULL}') FROM fixtures WHERE name = 'tone440_16k.flac'$$)
+         AS with_null;
 
 -- A model trained without speaker normalisation takes no profile.
 SELECT model FROM ser_train('plain', 'SELECT audio, ''x'' || (length(name) % 2), speaker FROM speaker_rows',

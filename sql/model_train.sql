@@ -47,6 +47,17 @@ SELECT model FROM ser_train('ordered', 'SELECT audio, label, speaker FROM train_
 SELECT classes FROM ser_models WHERE name = 'ordered';
 SELECT ser_train('bad', 'SELECT audio, label, speaker FROM train_rows', classes => ARRAY['tone', 'noise']);
 
+-- An ensemble of three networks by default; ensemble => 1 trains one.  The
+-- provenance names each network, the training record the recipe.
+SELECT model FROM ser_train('single', 'SELECT audio, label, speaker FROM train_rows', epochs => 1, batch_size => 4,
+                            validation_fraction => 0, ensemble => 1);
+SELECT s.parameters * 3 = e.parameters AS three_networks, e.provenance LIKE '%ensemble of 3 networks (seeds 1 to 3)%'
+         AS provenance_says_so, s.provenance NOT LIKE '%ensemble%' AS single_says_nothing
+FROM ser_model_info('single') s, ser_model_info('ordered') e;
+SELECT name, training->>'ensemble' AS ensemble, training->>'speaker_normalisation' AS speaker_normalisation
+FROM ser_models WHERE name IN ('single', 'ordered') ORDER BY name;
+DELETE FROM ser_models WHERE name = 'single';
+
 -- Bad calls.
 SELECT ser_train('default', 'SELECT audio, label, speaker FROM train_rows');
 SELECT ser_train('', 'SELECT audio, label, speaker FROM train_rows');
@@ -65,6 +76,9 @@ SELECT ser_train('bad', 'SELECT audio, label, speaker FROM train_rows', learning
 SELECT ser_train('bad', 'SELECT audio, label, speaker FROM train_rows', validation_fraction => 0.9);
 SELECT ser_train('bad', 'SELECT audio, label, speaker FROM train_rows', classes => ARRAY['tone', 'tone']);
 SELECT ser_train('bad', 'SELECT audio, label, speaker FROM train_rows', seed => NULL);
+SELECT ser_train('bad', 'SELECT audio, label, speaker FROM train_rows', ensemble => 0);
+SELECT ser_train('bad', 'SELECT audio, label, speaker FROM train_rows', ensemble => 17);
+SELECT ser_train('bad', 'SELECT audio, label, speaker FROM train_rows', speaker_normalisation => NULL);
 SELECT ser_train('bad', 'SELECT audio, repeat(''x'', 201), speaker FROM train_rows');
 SELECT ser_train('bad', 'SELECT audio, '''', speaker FROM train_rows');
 SELECT count(*) AS models FROM ser_models;

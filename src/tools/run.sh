@@ -58,14 +58,14 @@ rm -f "$LIST"
 say "emotion of each recording (model: ${SER_MODEL:-default})"
 # One damaged file must not hide the others: each row's error is shown in place.
 psql -X -q -P footer=off -v model="${SER_MODEL:-default}" <<'SQL'
-CREATE FUNCTION pg_temp.describe(audio bytea, model text,
+CREATE FUNCTION pg_temp.describe(audio bytea, model text, profile real[],
                                  OUT format text, OUT seconds numeric, OUT emotion text,
                                  OUT confidence numeric, OUT error text)
 LANGUAGE plpgsql AS $$
 DECLARE c record;
 BEGIN
   SELECT i.format, round(i.duration_s::numeric, 2) INTO format, seconds FROM ser_audio_info(audio) i;
-  c := ser_classify(audio, model);
+  c := ser_classify(audio, model, profile);
   emotion := c.label;
   confidence := round(c.confidence::numeric, 3);
 EXCEPTION WHEN others THEN
@@ -79,11 +79,47 @@ BEGIN
 EXCEPTION WHEN others THEN
   RETURN NULL;
 END $$;
+-- Speaker profiles (model/README.md): where the file names say the speaker
+-- (the RAVDESS actor) and a speaker has at least 10 readable recordings
+-- here, their profile normalises the speaker's voice away; otherwise each
+-- recording is classified alone.
+CREATE FUNCTION pg_temp.ravdess_actor(file text) RETURNS int
+LANGUAGE plpgsql AS $$
+BEGIN
+  RETURN (ser_parse_ravdess_filename(file)).actor;
+EXCEPTION WHEN others THEN
+  RETURN NULL;
+END $$;
+CREATE FUNCTION pg_temp.features_ok(audio bytea) RETURNS boolean
+LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM ser_features(audio);
+  RETURN true;
+EXCEPTION WHEN others THEN
+  RETURN false;
+END $$;
+CREATE FUNCTION pg_temp.takes_profiles(model text) RETURNS boolean
+LANGUAGE plpgsql AS $$
+BEGIN
+  RETURN (SELECT architecture LIKE '%speaker_norm=1%' FROM ser_model_info(model));
+EXCEPTION WHEN others THEN
+  RETURN false;
+END $$;
+CREATE TEMP TABLE speakers AS
+SELECT file, pg_temp.ravdess_actor(file) AS actor, pg_temp.features_ok(audio) AS readable FROM ser_run_recordings;
+CREATE TEMP TABLE profiles AS
+SELECT s.actor, ser_speaker_profile(r.audio) AS profile
+FROM ser_run_recordings r JOIN speakers s USING (file)
+WHERE s.actor IS NOT NULL AND s.readable
+  AND pg_temp.takes_profiles(:'model')
+GROUP BY s.actor HAVING count(*) >= 10;
 CREATE TEMP TABLE results AS
 SELECT r.file, d.format, d.seconds, d.emotion AS predicted, d.confidence,
-       pg_temp.ravdess_emotion(r.file) AS actual, d.error
-FROM ser_run_recordings r, pg_temp.describe(r.audio, :'model') d;
-SELECT file, format, seconds, predicted, confidence, actual,
+       pg_temp.ravdess_emotion(r.file) AS actual, d.error,
+       CASE WHEN p.profile IS NOT NULL THEN 'actor ' || s.actor END AS profile
+FROM ser_run_recordings r JOIN speakers s USING (file) LEFT JOIN profiles p USING (actor),
+     pg_temp.describe(r.audio, :'model', p.profile) d;
+SELECT file, format, seconds, predicted, confidence, profile, actual,
        CASE WHEN actual IS NULL OR predicted IS NULL THEN NULL WHEN actual = predicted THEN 'yes' ELSE 'no' END AS correct,
        error
 FROM results ORDER BY file;
