@@ -107,12 +107,12 @@ COMMENT ON FUNCTION ser_model_info(text) IS
 CREATE FUNCTION ser_train(
     name text,
     query text,
-    epochs int DEFAULT 40,
+    epochs int DEFAULT 25,
     batch_size int DEFAULT 32,
     learning_rate float8 DEFAULT 0.002,
     weight_decay float8 DEFAULT 0.001,
     patience int DEFAULT 10,
-    validation_fraction float8 DEFAULT 0.15,
+    validation_fraction float8 DEFAULT 0,
     augment boolean DEFAULT true,
     perturbation float8 DEFAULT 0,
     seed bigint DEFAULT 1,
@@ -127,19 +127,19 @@ AS 'MODULE_PATHNAME', 'ser_train_model'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
 
 COMMENT ON FUNCTION ser_train(text, text, int, int, float8, float8, int, float8, boolean, float8, bigint, text[], boolean, boolean, int) IS
-'Trains an emotion model on the rows of query, which must return (audio bytea, label text, speaker text), and stores it in ser_models under name. Early stopping uses validation_fraction of the recordings, held out by whole speakers. classes: the label order (default: the eight emotions when every label is one, else the sorted distinct labels). augment: random crops and SpecAugment-style time and feature masks; perturbation: the probability that a training recording is re-featurised each epoch after speed (0.9/1.1), gain (±6 dB) and noise (15-40 dB SNR) perturbation of its waveform (slower; 0.5 measured no better on RAVDESS). speaker_normalisation: every speaker''s features are centred on that speaker''s mean (ser_speaker_profile of its recordings) before training, and the model then takes a speaker_profile in ser_predict(). ensemble: the number of networks trained (seeds seed, seed + 1, ...), whose probabilities are averaged; epochs_run, best_epoch and validation_uar are those of the first. The defaults are the recipe of the shipped model. The same seed on the same machine gives the same weights. Reports progress per epoch as NOTICEs; honours cancel.';
+'Trains an emotion model on the rows of query, which must return (audio bytea, label text, speaker text), and stores it in ser_models under name. validation_fraction > 0 holds out that fraction of the recordings, by whole speakers, for early stopping (patience epochs without a better validation UAR); the default 0 trains every network for epochs epochs on all recordings. classes: the label order (default: the eight emotions when every label is one, else the sorted distinct labels). augment: random crops and SpecAugment-style time and feature masks; perturbation: the probability that a training recording is re-featurised each epoch after speed (0.9/1.1), gain (±6 dB) and noise (15-40 dB SNR) perturbation of its waveform (slower; 0.5 measured no better on RAVDESS). speaker_normalisation: every speaker''s features are centred on that speaker''s mean (ser_speaker_profile of its recordings) before training, and the model then takes a speaker_profile in ser_predict(). ensemble: the number of networks trained (seeds seed, seed + 1, ...), whose probabilities are averaged; epochs_run, best_epoch and validation_uar are those of the first. The defaults are the recipe of the shipped model. The same seed on the same machine gives the same weights. Reports progress per epoch as NOTICEs; honours cancel.';
 
 CREATE FUNCTION ser_evaluate(
     query text,
     folds int DEFAULT 5,
     fold_groups text DEFAULT NULL,
     speaker_dependent boolean DEFAULT false,
-    epochs int DEFAULT 40,
+    epochs int DEFAULT 25,
     batch_size int DEFAULT 32,
     learning_rate float8 DEFAULT 0.002,
     weight_decay float8 DEFAULT 0.001,
     patience int DEFAULT 10,
-    validation_fraction float8 DEFAULT 0.15,
+    validation_fraction float8 DEFAULT 0,
     augment boolean DEFAULT true,
     perturbation float8 DEFAULT 0,
     seed bigint DEFAULT 1,

@@ -26,7 +26,7 @@ done
 DATA=$(cd "$DATA" && pwd)
 
 # The training arguments of the shipped model (also recorded in the model).
-ARGS="epochs => ${EPOCHS:-40}, patience => ${PATIENCE:-10}, seed => ${SEED:-1}, speaker_normalisation => true, ensemble => ${ENSEMBLE:-3}"
+ARGS="epochs => ${EPOCHS:-25}, validation_fraction => 0, seed => ${SEED:-1}, speaker_normalisation => true, ensemble => ${ENSEMBLE:-3}"
 QUERY="SELECT audio, emotion_name, actor::text FROM ravdess_metadata
        WHERE actor BETWEEN 1 AND 20 AND (NOT identical_content OR repetition = 1)"
 
