@@ -313,11 +313,16 @@ ser_classifier_train(SerCorpus *corpus, const char *const *class_names, int n_cl
 
 			if (n_members > 1)
 				snprintf(who, sizeof(who), "; network %d: ", k + 1);
-			used += (size_t) snprintf(info + used, sizeof(info) - used,
-									  "%strained on %d recordings, %d held out for early stopping; "
-									  "%d epochs run, weights of epoch %d (validation UAR %.4f)",
-									  who, ksum.n_train, ksum.n_val, ksum.epochs_run, ksum.best_epoch,
-									  ksum.best_val_uar);
+			if (ksum.n_val > 0)
+				used += (size_t) snprintf(info + used, sizeof(info) - used,
+										  "%strained on %d recordings, %d held out for early stopping; "
+										  "%d epochs run, weights of epoch %d (validation UAR %.4f)",
+										  who, ksum.n_train, ksum.n_val, ksum.epochs_run, ksum.best_epoch,
+										  ksum.best_val_uar);
+			else
+				used += (size_t) snprintf(info + used, sizeof(info) - used,
+										  "%strained on %d recordings for %d epochs, no early stopping",
+										  who, ksum.n_train, ksum.epochs_run);
 		}
 	}
 	if (st == SER_OK)
