@@ -80,6 +80,10 @@ BENCHES = $(patsubst %.c,%,$(sort $(wildcard test/bench/bench_*.c)))
 test/bench/%: test/bench/%.c test/bench/bench.h $(CORE_OBJS)
 	$(CC) $(UNIT_CFLAGS) -Itest/bench -o $@ $< $(CORE_OBJS) $(PKG_LIBS) -lm
 
+# ---- The cross-validation behind the model card's ablations (minutes per network; not a test) ----
+test/eval/%: test/eval/%.c $(CORE_OBJS)
+	$(CC) $(UNIT_CFLAGS) -o $@ $< $(CORE_OBJS) $(PKG_LIBS) -lm
+
 .PHONY: bench
 bench: $(BENCHES)
 	@for b in $(BENCHES); do OPENBLAS_NUM_THREADS=1 taskset -c $(BENCH_CPU) $$b || exit 1; echo; done

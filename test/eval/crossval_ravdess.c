@@ -1,0 +1,313 @@
+/*
+ * crossval_ravdess.c — the cross-validation behind the model card's
+ * ablations, outside SQL with the same C core: RAVDESS actors 01-20 in 5
+ * folds of 4 actors, networks trained one seed at a time, scored alone and
+ * as growing ensembles, with the test actors' profiles from all, 20, 10, 5
+ * or 3 of their recordings, from their neutral and calm ones only, and
+ * without a profile.  Not a test: it takes minutes per network.
+ *
+ * Usage: test/eval/crossval_ravdess [--dir D] [--networks K] [--seed S]
+ *            [--epochs E] [--validation-fraction V] [--no-speaker-norm]
+ * (default: ../shared/data/ravdess16k, 3 networks from seed 1, the recipe
+ * of ser_train's defaults).  Build: make test/eval/crossval_ravdess.
+ */
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audio/decode.h"
+#include "classifier/classifier.h"
+#include "dataset/ravdess.h"
+#include "features/profile.h"
+#include "model/metrics.h"
+
+#define N_CLASSES 8
+
+enum
+{
+	PROFILE_ALL, PROFILE_20, PROFILE_10, PROFILE_5, PROFILE_3, PROFILE_CALM, PROFILE_NONE, N_VARIANTS
+};
+static const char *const variant_name[N_VARIANTS] = {
+	"profile of all recordings", "profile of 20 random recordings", "profile of 10 random recordings",
+	"profile of 5 random recordings", "profile of 3 random recordings",
+	"profile of neutral+calm recordings", "no profile"
+};
+
+static void
+die(const char *what, const SerError *err)
+{
+	fprintf(stderr, "crossval_ravdess: %s: %s\n", what, err ? err->message : "");
+	exit(1);
+}
+
+static unsigned char *
+read_file(const char *path, size_t *n)
+{
+	FILE	   *f = fopen(path, "rb");
+	unsigned char *b;
+
+	if (f == NULL || fseek(f, 0, SEEK_END) != 0)
+		die(path, NULL);
+	*n = (size_t) ftell(f);
+	rewind(f);
+	b = malloc(*n ? *n : 1);
+	if (b == NULL || fread(b, 1, *n, f) != *n)
+		die(path, NULL);
+	fclose(f);
+	return b;
+}
+
+static int
+compare_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* Actors 01-20, files in name order; one of the byte-identical pair skipped, as in the shipped query. */
+static void
+load_corpus(const char *dir, SerCorpus *c)
+{
+	for (int actor = 1; actor <= 20; actor++)
+	{
+		char		path[1024];
+		DIR		   *d;
+		struct dirent *e;
+		char	   *names[256];
+		int			n = 0;
+
+		snprintf(path, sizeof(path), "%s/Actor_%02d", dir, actor);
+		if ((d = opendir(path)) == NULL)
+			die(path, NULL);
+		while ((e = readdir(d)) != NULL && n < 256)
+			if (strstr(e->d_name, ".flac") || strstr(e->d_name, ".wav"))
+				names[n++] = strdup(e->d_name);
+		closedir(d);
+		qsort(names, (size_t) n, sizeof(char *), compare_names);
+		for (int i = 0; i < n; i++)
+		{
+			SerRavdessName rn;
+			SerError	err;
+			SerDecodeOptions opt = {c->params.sample_rate, 600};
+			SerPcm		pcm;
+			unsigned char *bytes;
+			size_t		len;
+
+			if (ser_ravdess_parse(names[i], &rn, &err) != SER_OK)
+				die(names[i], &err);
+			if (strcmp(rn.code, "03-01-03-01-02-02-07") == 0)
+				continue;
+			snprintf(path, sizeof(path), "%s/Actor_%02d/%s", dir, actor, names[i]);
+			bytes = read_file(path, &len);
+			if (ser_audio_decode(bytes, len, &opt, &pcm, NULL, &err) != SER_OK ||
+				ser_corpus_add(c, pcm.samples, pcm.n_samples, rn.codes[SER_RAVDESS_EMOTION] - 1, actor, &err) != SER_OK)
+				die(path, &err);
+			ser_pcm_free(&pcm);
+			free(bytes);
+			free(names[i]);
+		}
+	}
+}
+
+static double
+fold_mean_uar(const SerCorpus *c, const int *fold_of, int n_folds, const float *probs, double *sd)
+{
+	double		sum = 0,
+				squares = 0;
+
+	for (int f = 0; f < n_folds; f++)
+	{
+		int			truth[4096],
+					pred[4096],
+					confusion[N_CLASSES * N_CLASSES],
+					m = 0;
+		SerMetrics	mt;
+		SerError	err;
+
+		for (int i = 0; i < c->n_clips && m < 4096; i++)
+			if (fold_of[i] == f)
+			{
+				int			best = 0;
+
+				for (int k = 1; k < N_CLASSES; k++)
+					if (probs[(size_t) i * N_CLASSES + k] > probs[(size_t) i * N_CLASSES + best])
+						best = k;
+				truth[m] = c->labels[i];
+				pred[m++] = best;
+			}
+		ser_confusion_matrix(truth, pred, m, N_CLASSES, confusion, &err);
+		ser_metrics_from_confusion(confusion, N_CLASSES, &mt, &err);
+		sum += mt.uar;
+		squares += mt.uar * mt.uar;
+	}
+	*sd = sqrt(fmax(0.0, squares / n_folds - (sum / n_folds) * (sum / n_folds)));
+	return sum / n_folds;
+}
+
+/* The profile a variant gives the test actor g: drawn from its own recordings, labels used only to pick calm ones. */
+static bool
+variant_profile(const SerCorpus *c, int g, int variant, unsigned *rng, float *profile)
+{
+	int			F = ser_frame_feature_count(&c->params);
+	int			D = ser_utterance_feature_count(&c->params);
+	double	   *state = malloc(sizeof(double) * ser_profile_state_length(F, D));
+	int			members[256],
+				n = 0,
+				take;
+	SerError	err;
+	bool		ok;
+
+	for (int i = 0; i < c->n_clips && n < 256; i++)
+		if (c->groups[i] == g && (variant != PROFILE_CALM || c->labels[i] <= 1))
+			members[n++] = i;
+	take = variant == PROFILE_20 ? 20 : variant == PROFILE_10 ? 10 : variant == PROFILE_5 ? 5 :
+		variant == PROFILE_3 ? 3 : n;
+	if (take > n)
+		take = n;
+	for (int j = 0; j < take; j++)	/* a partial Fisher-Yates shuffle picks them */
+	{
+		int			r;
+		int			t;
+
+		*rng = *rng * 1103515245u + 12345u;
+		r = j + (int) ((*rng >> 8) % (unsigned) (n - j));
+		t = members[j];
+		members[j] = members[r];
+		members[r] = t;
+	}
+	ser_profile_state_init(state, F, D);
+	for (int j = 0; j < take; j++)
+		ser_profile_state_add(state, &c->clean[members[j]], &err);
+	ok = take > 0 && ser_profile_finish(state, profile, &err) == SER_OK;
+	free(state);
+	return ok;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *dir = "../shared/data/ravdess16k";
+	int			networks = 3;
+	SerFeatureParams params;
+	SerClassifierSpec spec;
+	SerCorpus	corpus;
+	SerError	err;
+	int		   *fold_of;
+	int			n_folds;
+	float	   *sum[N_VARIANTS];
+	const char *classes[N_CLASSES] = {"0", "1", "2", "3", "4", "5", "6", "7"};
+
+	ser_feature_params_default(&params);
+	ser_classifier_spec_default(&spec);
+	for (int i = 1; i < argc; i++)
+	{
+		if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc)
+			dir = argv[++i];
+		else if (strcmp(argv[i], "--networks") == 0 && i + 1 < argc)
+			networks = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc)
+			spec.train.seed = (uint64_t) atoll(argv[++i]);
+		else if (strcmp(argv[i], "--epochs") == 0 && i + 1 < argc)
+			spec.train.max_epochs = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--validation-fraction") == 0 && i + 1 < argc)
+			spec.validation_fraction = atof(argv[++i]);
+		else if (strcmp(argv[i], "--no-speaker-norm") == 0)
+			spec.speaker_normalise = false;
+		else
+		{
+			fprintf(stderr, "usage: %s [--dir D] [--networks K] [--seed S] [--epochs E] "
+					"[--validation-fraction V] [--no-speaker-norm]\n", argv[0]);
+			return 2;
+		}
+	}
+	spec.ensemble = 1;			/* networks one at a time, averaged here */
+
+	ser_corpus_init(&corpus, &params, NULL);
+	load_corpus(dir, &corpus);
+	fold_of = malloc(sizeof(int) * (size_t) corpus.n_clips);
+	if (ser_folds_from_spec("1-4;5-8;9-12;13-16;17-20", corpus.groups, corpus.n_clips, fold_of, &n_folds, &err) != SER_OK)
+		die("folds", &err);
+	if (ser_corpus_build_profiles(&corpus, &err) != SER_OK)
+		die("profiles", &err);
+	for (int v = 0; v < N_VARIANTS; v++)
+		sum[v] = calloc((size_t) corpus.n_clips * N_CLASSES, sizeof(float));
+	printf("%d recordings, 5 folds of 4 actors; %s, %d epochs, validation fraction %g\n", corpus.n_clips,
+		   spec.speaker_normalise ? "speaker-normalised" : "not speaker-normalised", spec.train.max_epochs,
+		   spec.validation_fraction);
+
+	for (int k = 0; k < networks; k++)
+	{
+		float	   *alone = calloc((size_t) corpus.n_clips * N_CLASSES, sizeof(float));
+		unsigned	rng = 12345u;	/* the same profile draws for every network */
+		double		sd;
+
+		for (int f = 0; f < n_folds; f++)
+		{
+			int		   *train = malloc(sizeof(int) * (size_t) corpus.n_clips);
+			int			n_train = 0;
+			SerModel   *model;
+			int			F = ser_frame_feature_count(&params);
+			int			D = ser_utterance_feature_count(&params);
+			float	   *profile = malloc(sizeof(float) * ser_profile_length(F, D));
+
+			for (int i = 0; i < corpus.n_clips; i++)
+				if (fold_of[i] != f)
+					train[n_train++] = i;
+			if (ser_classifier_train(&corpus, classes, N_CLASSES, &spec, train, n_train, "", NULL, NULL, &model,
+									 NULL, &err) != SER_OK)
+				die("training", &err);
+			for (int g = 1; g <= 20; g++)
+			{
+				if ((g - 1) / 4 != f)
+					continue;
+				for (int v = 0; v < N_VARIANTS; v++)
+				{
+					bool		have = spec.speaker_normalise && v != PROFILE_NONE &&
+						variant_profile(&corpus, g, v, &rng, profile);
+
+					if (!spec.speaker_normalise && v != PROFILE_NONE)
+						continue;
+					for (int i = 0; i < corpus.n_clips; i++)
+					{
+						const SerFeatureSet *cl = &corpus.clean[i];
+						float		p[N_CLASSES];
+
+						if (corpus.groups[i] != g)
+							continue;
+						if (ser_model_predict(model, cl->frames, (int) cl->n_frames, F, cl->utterance, D,
+											  have ? profile : NULL, p, &err) != SER_OK)
+							die("prediction", &err);
+						for (int q = 0; q < N_CLASSES; q++)
+						{
+							sum[v][(size_t) i * N_CLASSES + q] += p[q];
+							if (v == PROFILE_ALL || (!spec.speaker_normalise && v == PROFILE_NONE))
+								alone[(size_t) i * N_CLASSES + q] = p[q];
+						}
+					}
+				}
+			}
+			ser_model_free(model);
+			free(train);
+			free(profile);
+		}
+		printf("network %d (seed %llu) alone: fold-mean UAR %.4f", k + 1,
+			   (unsigned long long) spec.train.seed, fold_mean_uar(&corpus, fold_of, n_folds, alone, &sd));
+		printf(" ± %.4f\n", sd);
+		for (int v = 0; v < N_VARIANTS; v++)
+			if (spec.speaker_normalise || v == PROFILE_NONE)
+			{
+				double		m = fold_mean_uar(&corpus, fold_of, n_folds, sum[v], &sd);
+
+				printf("  ensemble of %d, %-36s: fold-mean UAR %.4f ± %.4f\n", k + 1, variant_name[v], m, sd);
+			}
+		fflush(stdout);
+		free(alone);
+		spec.train.seed++;
+	}
+	for (int v = 0; v < N_VARIANTS; v++)
+		free(sum[v]);
+	free(fold_of);
+	ser_corpus_free(&corpus);
+	return 0;
+}
