@@ -268,7 +268,8 @@ small_model(size_t *len)
 	float		fm[3] = {0, 1, 2},
 				fs[3] = {1, 2, 3},
 				um[2] = {0, 0},
-				us[2] = {1, 1};
+				us[2] = {1, 1},
+				population[6] = {4, 0.5f, -0.5f, 0, 1, 2};
 	unsigned char *blob;
 
 	ser_rng_seed(&rng, 3);
@@ -280,8 +281,13 @@ small_model(size_t *len)
 	cfg.attention_dim = 2;
 	cfg.utt_hidden = 2;
 	cfg.fused_hidden = 2;
+	/* Speaker-normalised and an ensemble of two, so that every kind of entry is fuzzed. */
+	cfg.speaker_norm = 1;
 	ser_net_create(&cfg, &rng, &net, &err);
-	ser_model_create(net, fm, fs, um, us, NULL, "features v1", "calm\nangry", "test", &model, &err);
+	ser_model_create(net, fm, fs, um, us, population, "features v1", "calm\nangry", "test", &model, &err);
+	ser_net_free(net);
+	ser_net_create(&cfg, &rng, &net, &err);
+	ser_model_add_member(model, net, fm, fs, um, us, &err);
 	ser_model_save(model, &blob, len, &err);
 	ser_model_free(model);
 	ser_net_free(net);
