@@ -751,6 +751,16 @@ utterance_stats(const SerFeatureParams *p, const FrameLayout *l, const WorkMatri
 	v[at++] = segments ? (float) ((double) n_voiced / segments * frame_seconds) : 0.0f;
 }
 
+/* The extractors' input contract: no NaN or infinity in the samples. */
+static SerStatus
+check_finite(const float *pcm, size_t n, SerError *err)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!isfinite(pcm[i]))
+			return ser_error(err, SER_ENONFINITE, "audio sample %zu is not finite", i);
+	return SER_OK;
+}
+
 SerStatus
 ser_extract_features(const SerFeatureParams *p, const float *pcm, size_t n, int what,
 					 SerFeatureSet *out, SerError *err)
@@ -772,12 +782,8 @@ ser_extract_features(const SerFeatureParams *p, const float *pcm, size_t n, int 
 		return status;
 	if ((status = ser_spectral_tables_get(p, &tables, err)) != SER_OK)
 		return status;
-	for (size_t i = 0; i < n; i++)
-		if (!isfinite(pcm[i]))
-		{
-			ser_error(err, SER_ENONFINITE, "audio sample %zu is not finite", i);
-			return SER_ENONFINITE;
-		}
+	if ((status = check_finite(pcm, n, err)) != SER_OK)
+		return status;
 
 	frame_layout(p, &l);
 	T = ser_feature_frame_count(p, n);
@@ -878,9 +884,8 @@ extract_one(const SerFeatureParams *p, const float *pcm, size_t n, int want_mfcc
 		return status;
 	if ((status = ser_spectral_tables_get(p, &tables, err)) != SER_OK)
 		return status;
-	for (size_t i = 0; i < n; i++)
-		if (!isfinite(pcm[i]))
-			return ser_error(err, SER_ENONFINITE, "audio sample %zu is not finite", i);
+	if ((status = check_finite(pcm, n, err)) != SER_OK)
+		return status;
 	T = ser_feature_frame_count(p, n);
 	result = ser_malloc_array(T > 0 ? T : 1, (size_t) width * sizeof(float));
 	scratch = ser_malloc_array(ser_spectral_scratch_size(tables), sizeof(float));

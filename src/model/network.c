@@ -1118,6 +1118,17 @@ ser_net_fold(const SerNet *net, SerNet **out, SerError *err)
 
 /* ---- the inference model ---- */
 
+static void
+member_free(SerModelMember *mb)
+{
+	ser_net_free(mb->net);
+	ser_free(mb->frame_mean);
+	ser_free(mb->frame_std);
+	ser_free(mb->utt_mean);
+	ser_free(mb->utt_std);
+	memset(mb, 0, sizeof(*mb));
+}
+
 void
 ser_model_free(SerModel *model)
 {
@@ -1129,13 +1140,7 @@ ser_model_free(SerModel *model)
 	ser_free(model->utt_mean);
 	ser_free(model->utt_std);
 	for (int k = 0; k < model->n_more; k++)
-	{
-		ser_net_free(model->more[k].net);
-		ser_free(model->more[k].frame_mean);
-		ser_free(model->more[k].frame_std);
-		ser_free(model->more[k].utt_mean);
-		ser_free(model->more[k].utt_std);
-	}
+		member_free(&model->more[k]);
 	ser_free(model->more);
 	ser_free(model->population_profile);
 	ser_free(model->feature_params);
@@ -1163,6 +1168,36 @@ copy_floats(const float *v, int n)
 	if (c != NULL)
 		memcpy(c, v, sizeof(float) * (size_t) n);
 	return c;
+}
+
+/*
+ * One member from a trained network: its folded form and copies of its
+ * normalisation statistics.  On failure *mb is empty.
+ */
+static SerStatus
+member_init(SerModelMember *mb, const SerNet *net, const float *frame_mean, const float *frame_std,
+			const float *utt_mean, const float *utt_std, SerError *err)
+{
+	int			F = net->cfg.n_frame_features;
+	int			D = net->cfg.n_utt_features;
+	SerStatus	st;
+
+	memset(mb, 0, sizeof(*mb));
+	if (net->folded)
+		return ser_error(err, SER_EINVAL, "model needs the training form of the network");
+	st = ser_net_fold(net, &mb->net, err);
+	if (st == SER_OK)
+	{
+		mb->frame_mean = copy_floats(frame_mean, F);
+		mb->frame_std = copy_floats(frame_std, F);
+		mb->utt_mean = copy_floats(utt_mean, D);
+		mb->utt_std = copy_floats(utt_std, D);
+		if (!mb->frame_mean || !mb->frame_std || !mb->utt_mean || !mb->utt_std)
+			st = ser_error(err, SER_ENOMEM, "out of memory while assembling the model");
+	}
+	if (st != SER_OK)
+		member_free(mb);
+	return st;
 }
 
 static int
@@ -1255,6 +1290,7 @@ ser_model_create(const SerNet *net, const float *frame_mean, const float *frame_
 				 const char *classes, const char *train_info, SerModel **out, SerError *err)
 {
 	SerModel   *m;
+	SerModelMember first;
 	SerStatus	st;
 	int			F = net->cfg.n_frame_features;
 	int			D = net->cfg.n_utt_features;
@@ -1263,24 +1299,22 @@ ser_model_create(const SerNet *net, const float *frame_mean, const float *frame_
 	m = ser_calloc(1, sizeof(SerModel));
 	if (m == NULL)
 		return ser_error(err, SER_ENOMEM, "out of memory while assembling the model");
-	if (net->folded)
-		st = ser_error(err, SER_EINVAL, "model needs the training form of the network");
-	else
-		st = ser_net_fold(net, &m->net, err);
+	st = member_init(&first, net, frame_mean, frame_std, utt_mean, utt_std, err);
 	if (st == SER_OK)
 	{
-		m->frame_mean = copy_floats(frame_mean, F);
-		m->frame_std = copy_floats(frame_std, F);
-		m->utt_mean = copy_floats(utt_mean, D);
-		m->utt_std = copy_floats(utt_std, D);
+		/* the first member lives in the model's own fields */
+		m->net = first.net;
+		m->frame_mean = first.frame_mean;
+		m->frame_std = first.frame_std;
+		m->utt_mean = first.utt_mean;
+		m->utt_std = first.utt_std;
 		if (population_profile != NULL &&
 			(m->population_profile = copy_floats(population_profile, (int) ser_profile_length(F, D))) == NULL)
 			st = ser_error(err, SER_ENOMEM, "out of memory while assembling the model");
 		m->feature_params = copy_text(feature_params);
 		m->classes = copy_text(classes);
 		m->train_info = copy_text(train_info);
-		if (!m->frame_mean || !m->frame_std || !m->utt_mean || !m->utt_std ||
-			!m->feature_params || !m->classes || !m->train_info)
+		if (!m->feature_params || !m->classes || !m->train_info)
 			st = ser_error(err, SER_ENOMEM, "out of memory while assembling the model");
 	}
 	if (st == SER_OK)
@@ -1301,13 +1335,8 @@ ser_model_add_member(SerModel *model, const SerNet *net, const float *frame_mean
 	char		mine[1024];
 	char		theirs[1024];
 	SerModelMember *more;
-	SerModelMember *mb;
-	int			F = model->net->cfg.n_frame_features;
-	int			D = model->net->cfg.n_utt_features;
 	SerStatus	st;
 
-	if (net->folded)
-		return ser_error(err, SER_EINVAL, "model needs the training form of the network");
 	if ((st = ser_net_config_to_text(&model->net->cfg, mine, sizeof(mine), err)) != SER_OK ||
 		(st = ser_net_config_to_text(&net->cfg, theirs, sizeof(theirs), err)) != SER_OK)
 		return st;
@@ -1318,30 +1347,14 @@ ser_model_add_member(SerModel *model, const SerNet *net, const float *frame_mean
 	more = ser_malloc_array((size_t) model->n_more + 1, sizeof(SerModelMember));
 	if (more == NULL)
 		return ser_error(err, SER_ENOMEM, "out of memory while assembling the model");
-	if (model->n_more > 0)
-		memcpy(more, model->more, sizeof(SerModelMember) * (size_t) model->n_more);
-	mb = &more[model->n_more];
-	memset(mb, 0, sizeof(*mb));
-	st = ser_net_fold(net, &mb->net, err);
-	if (st == SER_OK)
-	{
-		mb->frame_mean = copy_floats(frame_mean, F);
-		mb->frame_std = copy_floats(frame_std, F);
-		mb->utt_mean = copy_floats(utt_mean, D);
-		mb->utt_std = copy_floats(utt_std, D);
-		if (!mb->frame_mean || !mb->frame_std || !mb->utt_mean || !mb->utt_std)
-			st = ser_error(err, SER_ENOMEM, "out of memory while assembling the model");
-	}
+	st = member_init(&more[model->n_more], net, frame_mean, frame_std, utt_mean, utt_std, err);
 	if (st != SER_OK)
 	{
-		ser_net_free(mb->net);
-		ser_free(mb->frame_mean);
-		ser_free(mb->frame_std);
-		ser_free(mb->utt_mean);
-		ser_free(mb->utt_std);
 		ser_free(more);
 		return st;
 	}
+	if (model->n_more > 0)
+		memcpy(more, model->more, sizeof(SerModelMember) * (size_t) model->n_more);
 	ser_free(model->more);
 	model->more = more;
 	model->n_more++;

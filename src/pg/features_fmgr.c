@@ -106,6 +106,25 @@ ser_frame_feature_names(PG_FUNCTION_ARGS)
 	PG_RETURN_ARRAYTYPE_P(names_array(&p, ser_frame_feature_count(&p), ser_frame_feature_name));
 }
 
+/* The log-mel spectrogram or the MFCC alone, as a [frame][column] matrix. */
+static ArrayType *
+spectral_matrix(bytea *audio, const SerFeatureParams *p, bool mfcc)
+{
+	SerPcm		pcm;
+	SerError	err;
+	float	   *values;
+	size_t		n_frames;
+	SerStatus	st;
+
+	ser_decode_bytea(audio, p->sample_rate, &pcm, NULL);
+	st = mfcc ? ser_extract_mfcc(p, pcm.samples, pcm.n_samples, &values, &n_frames, &err)
+		: ser_extract_log_mel(p, pcm.samples, pcm.n_samples, &values, &n_frames, &err);
+	if (st != SER_OK)
+		ser_report_error(&err);
+	ser_pcm_free(&pcm);
+	return ser_float_matrix(values, (int) n_frames, mfcc ? p->n_mfcc : p->n_mels);
+}
+
 /* ser_melspectrogram(audio bytea, n_mels int DEFAULT 64) → real[frame][band], dB */
 Datum
 ser_melspectrogram(PG_FUNCTION_ARGS)
@@ -113,10 +132,7 @@ ser_melspectrogram(PG_FUNCTION_ARGS)
 	bytea	   *audio = PG_GETARG_BYTEA_PP(0);
 	int32		n_mels = PG_GETARG_INT32(1);
 	SerFeatureParams p;
-	SerPcm		pcm;
 	SerError	err;
-	float	   *values;
-	size_t		n_frames;
 
 	/* Too many bands for the FFT is the core's call (it names the empty band). */
 	if (n_mels <= 0)
@@ -129,11 +145,7 @@ ser_melspectrogram(PG_FUNCTION_ARGS)
 		p.n_mfcc = n_mels;		/* unused here, but must not exceed n_mels */
 	if (ser_feature_params_validate(&p, &err) != SER_OK)
 		ser_report_error(&err);
-	ser_decode_bytea(audio, p.sample_rate, &pcm, NULL);
-	if (ser_extract_log_mel(&p, pcm.samples, pcm.n_samples, &values, &n_frames, &err) != SER_OK)
-		ser_report_error(&err);
-	ser_pcm_free(&pcm);
-	PG_RETURN_ARRAYTYPE_P(ser_float_matrix(values, (int) n_frames, n_mels));
+	PG_RETURN_ARRAYTYPE_P(spectral_matrix(audio, &p, false));
 }
 
 /* ser_mfcc(audio bytea, n_mfcc int DEFAULT 20) → real[frame][coefficient] */
@@ -143,10 +155,6 @@ ser_mfcc(PG_FUNCTION_ARGS)
 	bytea	   *audio = PG_GETARG_BYTEA_PP(0);
 	int32		n_mfcc = PG_GETARG_INT32(1);
 	SerFeatureParams p;
-	SerPcm		pcm;
-	SerError	err;
-	float	   *values;
-	size_t		n_frames;
 
 	ser_feature_params_default(&p);
 	if (n_mfcc <= 0 || n_mfcc > p.n_mels)
@@ -155,11 +163,7 @@ ser_mfcc(PG_FUNCTION_ARGS)
 				 errmsg("n_mfcc must be between 1 and %d, not %d", p.n_mels, n_mfcc),
 				 errdetail("The coefficients are a DCT of the %d mel bands.", p.n_mels)));
 	p.n_mfcc = n_mfcc;
-	ser_decode_bytea(audio, p.sample_rate, &pcm, NULL);
-	if (ser_extract_mfcc(&p, pcm.samples, pcm.n_samples, &values, &n_frames, &err) != SER_OK)
-		ser_report_error(&err);
-	ser_pcm_free(&pcm);
-	PG_RETURN_ARRAYTYPE_P(ser_float_matrix(values, (int) n_frames, n_mfcc));
+	PG_RETURN_ARRAYTYPE_P(spectral_matrix(audio, &p, true));
 }
 
 /* ser_pitch(audio bytea) → real[]: F0 in Hz per frame, 0 when unvoiced */
