@@ -25,12 +25,16 @@ INSTALL_PARTS = $(sort $(wildcard sql/install/*.sql))
 DATA_built    = sql/$(EXTENSION)--$(EXTVERSION).sql
 DATA          = $(wildcard sql/$(EXTENSION)--*--*.sql) $(wildcard model/ser_default.sermodel)
 
-# Regression tests (sql/NAME.sql, expected/NAME.out), one concern each.
+# Regression tests in pgvector's layout: test/sql/NAME.sql, expected output
+# test/expected/NAME.out, results in test/results/.  One concern each, and
+# each creates what it needs (test/sql/include/setup.psql), so any one runs
+# alone: make installcheck REGRESS=model_predict.
 REGRESS_AUDIO    = audio_info audio_decode audio_errors audio_limits
 REGRESS_FEATURES = features_names features_values features_frames features_melspectrogram features_mfcc features_pitch features_errors features_deterministic features_params
 REGRESS_DATASET  = dataset_parse dataset_load dataset_stats
-REGRESS_MODEL    = model_train model_evaluate model_predict model_default model_profile
-REGRESS = setup $(REGRESS_AUDIO) $(REGRESS_FEATURES) $(REGRESS_DATASET) $(REGRESS_MODEL) catalog
+REGRESS_MODEL    = model_train model_evaluate model_predict model_default model_golden model_profile
+REGRESS = $(REGRESS_AUDIO) $(REGRESS_FEATURES) $(REGRESS_DATASET) $(REGRESS_MODEL) catalog
+REGRESS_OPTS = --inputdir=test --outputdir=test
 
 LIBS_PKG    = sndfile fftw3f openblas soxr
 PKG_CFLAGS := $(shell pkg-config --cflags $(LIBS_PKG))
@@ -45,7 +49,8 @@ PG_CPPFLAGS = -I$(srcdir)/src $(PKG_CFLAGS) -isystem $(shell $(PG_CONFIG) --incl
 PG_CFLAGS   = -O3 -Wall -Wextra -Werror -MMD -MP
 SHLIB_LINK  = $(PKG_LIBS) -lm
 
-EXTRA_CLEAN = $(UNIT_TESTS) $(BENCHES) test/tmp_check $(OBJS:.o=.d)
+EXTRA_CLEAN = $(UNIT_TESTS) $(BENCHES) test/tmp_check test/results test/regression.diffs test/regression.out \
+              $(OBJS:.o=.d)
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)

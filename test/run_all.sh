@@ -26,12 +26,12 @@ say "pg_regress tests of the SQL surface"
 # Some tests make the server read fixture files: run them from a copy the
 # postgres user can read wherever the clone lives.
 mkdir -p "$WORK/regress-src"
-( cd "$ROOT" && tar cf - Makefile ser.control sql expected test/fixtures src ) | tar xf - -C "$WORK/regress-src"
+( cd "$ROOT" && tar cf - Makefile ser.control sql test src ) | tar xf - -C "$WORK/regress-src"
 chmod -R a+rX "$WORK/regress-src"
 start_cluster "$WORK/regress"
 set +e
 ( cd "$WORK/regress-src" && make -s installcheck PG_CONFIG="$PGBIN/pg_config" ); rc=$?
-if [ $rc != 0 ] && [ -f "$WORK/regress-src/regression.diffs" ]; then cat "$WORK/regress-src/regression.diffs"; fi
+if [ $rc != 0 ] && [ -f "$WORK/regress-src/test/regression.diffs" ]; then cat "$WORK/regress-src/test/regression.diffs"; fi
 record $rc
 set -e
 stop_cluster
