@@ -140,6 +140,21 @@ check-core-purity:
 	@! grep -nE '#include +[<"](postgres|fmgr|utils/|catalog/|access/|funcapi)' $(CORE_SRCS) $(CORE_HDRS) \
 	  || { echo "error: a core file includes a PostgreSQL header"; exit 1; }
 
+# ---- TAP tests (PostgreSQL::Test::Cluster) of the installed extension ----
+# make prove_installcheck [PROVE_TESTS='test/t/040_model_cluster.pl ...'];
+# prove is given the .pl files by name (given a folder it looks for *.t
+# only, and passes having run nothing).  initdb refuses root: run as an
+# ordinary user (test/run_all.sh runs them as postgres).
+PROVE_FLAGS += -I test/perl
+.PHONY: prove_installcheck
+prove_installcheck:
+	@[ "$$(id -u)" != 0 ] || { echo "error: TAP tests cannot run as root (initdb refuses it); run them as another user, e.g. runuser -u postgres -- make prove_installcheck"; exit 1; }
+	rm -rf '$(CURDIR)'/tmp_check
+	$(MKDIR_P) '$(CURDIR)'/tmp_check
+	cd $(srcdir) && TESTDIR='$(CURDIR)' PATH="$(bindir):$$PATH" \
+	   PG_REGRESS='$(top_builddir)/src/test/regress/pg_regress' \
+	   $(PROVE) $(PG_PROVE_FLAGS) $(PROVE_FLAGS) $(if $(PROVE_TESTS),$(PROVE_TESTS),test/t/*.pl)
+
 # ---- Benchmarks (not tests): core-only medians, then the same work in SQL ----
 BENCH_CPU ?= 0
 BENCHES = $(patsubst %.c,%,$(sort $(wildcard test/bench/bench_*.c)))
