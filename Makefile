@@ -155,6 +155,30 @@ prove_installcheck:
 	   PG_REGRESS='$(top_builddir)/src/test/regress/pg_regress' \
 	   $(PROVE) $(PG_PROVE_FLAGS) $(PROVE_FLAGS) $(if $(PROVE_TESTS),$(PROVE_TESTS),test/t/*.pl)
 
+# ---- Formatting: pgindent's layout, by pg_bsd_indent (apt: pg-bsd-indent) ----
+# make indent formats the C files with uncommitted changes, or the files
+# named by INDENT_FILES; it never reformats the whole tree at once.  The
+# options are pgindent's but for the code's lines of up to 100 columns
+# (-l100) and block comments kept as written (-nfcb).  Type names:
+# src/tools/indent_typedefs.list (other libraries') and ser's own,
+# collected from the sources.  Debian 12's pg_bsd_indent (2.1.1) puts a
+# space, not a tab, before a trailing comment past its column: keep the tab.
+INDENT_FILES ?= $(shell git diff --name-only --diff-filter=AMR HEAD -- '*.c' '*.h' 2>/dev/null)
+INDENT_OPTS   = -bad -bap -bbb -bc -bl -cli1 -cp33 -cdb -nce -d0 -di12 -nfc1 -i4 -l100 -nfcb -lp -lpl -nip -npro \
+                -sac -tpg -ts4
+.PHONY: indent
+indent:
+	@command -v pg_bsd_indent >/dev/null || { echo "error: pg_bsd_indent not found; install it (apt-get install pg-bsd-indent)"; exit 1; }
+	@mkdir -p build
+	@{ grep -v '^#' src/tools/indent_typedefs.list; \
+	   sed -nE -e 's/^\} *([A-Za-z_][A-Za-z0-9_]*);.*/\1/p' \
+	           -e 's/^typedef .*\(\*([A-Za-z_][A-Za-z0-9_]*)\).*/\1/p' \
+	           -e 's/^typedef [^(]*[ *]([A-Za-z_][A-Za-z0-9_]*)( __attribute__.*)?;$$/\1/p' \
+	      $(sort $(wildcard src/*/*.[ch] test/*/*.[ch])); } | sort -u > build/typedefs.list
+	@$(if $(strip $(INDENT_FILES)),for f in $(INDENT_FILES); do \
+	    pg_bsd_indent $(INDENT_OPTS) -Ubuild/typedefs.list $$f $$f.indented && mv $$f.indented $$f || exit 1; done, \
+	  echo "indent: no changed C file (name some with INDENT_FILES=...)")
+
 # ---- Benchmarks (not tests): core-only medians, then the same work in SQL ----
 BENCH_CPU ?= 0
 BENCHES = $(patsubst %.c,%,$(sort $(wildcard test/bench/bench_*.c)))
