@@ -65,8 +65,8 @@ CREATE TABLE profiles AS SELECT speaker, ser_speaker_profile(audio) AS p FROM sp
 SELECT r.name, ser_predict(r.audio, speaker_profile => p.p) = ANY (ser_emotions()) AS emotion,
        round((SELECT sum(x) FROM unnest(ser_predict_proba(r.audio, 'default', p.p)) x)::numeric, 4) AS total,
        (ser_classify(r.audio, speaker_profile => p.p)).label = ser_predict(r.audio, 'default', p.p) AS consistent,
-       ser_predict_proba(r.audio, speaker_profile => p.p) = ser_predict_proba(r.audio, speaker_profile => p.p)
-         AS repeatable
+       array_send(ser_predict_proba(r.audio, speaker_profile => p.p))
+         = array_send(ser_predict_proba(r.audio, speaker_profile => p.p)) AS repeatable
 FROM speaker_rows r JOIN profiles p USING (speaker)
 WHERE r.name IN ('ravdess_03-01-05-02-01-01-01.wav', 'tone440_16k.flac') ORDER BY r.name;
 SELECT ser_predict_proba(audio) <> ser_predict_proba(audio, speaker_profile => (SELECT p FROM profiles WHERE speaker = '0'))
