@@ -128,9 +128,9 @@ unittest: check-core-purity $(UNIT_TESTS)
 	prove -v --exec '' $(UNIT_TESTS)
 endif
 
-# memcheck on the plain build (valgrind and ASan do not mix); minutes (test_decode
-# alone 1.5), not part of test/run_all.sh.  A definite leak or any error fails
-# the test.  make valgrind-unittest UNIT_TESTS=test/unit/test_decode runs one.
+# memcheck on the plain build (valgrind and ASan do not mix); minutes
+# (test_decode alone takes 1.5), so not part of test/run_all.sh.  A definite
+# leak or any error fails the test.  UNIT_TESTS=test/unit/test_decode runs one.
 VALGRIND = valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
 valgrind-unittest: check-core-purity $(UNIT_TESTS)
 	OPENBLAS_NUM_THREADS=1 prove -v --exec '$(VALGRIND)' $(UNIT_TESTS)
