@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # Runs every test of ser on a fresh Debian 12 machine: installs what is
-# needed, builds, then C unit tests of the core, pg_regress tests of the SQL
-# surface and TAP tests of cluster-level behaviour, each against throwaway
-# clusters.  Usage: bash test/run_all.sh
+# needed, builds (warnings as errors, PostgreSQL's assertions on), then C
+# unit tests of the core (plain, and under ASan/UBSan), pg_regress tests of
+# the SQL surface and TAP tests of cluster-level behaviour, each against
+# throwaway clusters.  Usage: bash test/run_all.sh
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/src/tools/common.sh"
 
+# The CI build: every make below gets the same options, so none rebuilds
+# what another built.
+MAKE_OPTS=(WERROR=1 ASSERTS=1 PG_CONFIG="$PGBIN/pg_config")
+
 install_dependencies
-build_and_install
+build_and_install "${MAKE_OPTS[@]}"
 
 passed=0; failed=0
 record() { if [ "$1" = 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi; }
@@ -19,38 +24,42 @@ trap 'stop_cluster; rm -rf "$WORK"' EXIT
 
 say "C unit tests of the core"
 set +e
-( cd "$ROOT" && make -s unittest PG_CONFIG="$PGBIN/pg_config" ); record $?
+( cd "$ROOT" && make -s unittest "${MAKE_OPTS[@]}" ); record $?
 set -e
 
+say "C unit tests of the core under AddressSanitizer and UndefinedBehaviorSanitizer"
+set +e
+( cd "$ROOT" && make -s -j2 SANITIZE=1 unittest "${MAKE_OPTS[@]}" ); record $?
+set -e
+
+# The SQL tests run from a copy of the tree that the postgres user can
+# read (the server reads fixture files) and, for TAP, own (initdb refuses
+# root, and the TAP tests write beside themselves).
+mkdir -p "$WORK/src"
+( cd "$ROOT" && tar cf - --exclude='*.o' --exclude='*.d' --exclude='*.so' --exclude='*.bc' \
+	--exclude=test/results --exclude=test/tmp_check --exclude=tmp_check \
+	Makefile ser.control sql test src ) | tar xf - -C "$WORK/src"
+chmod -R a+rX "$WORK/src"
+run=(); [ "$(id -u)" = 0 ] && { chown -R postgres:postgres "$WORK/src"; run=(runuser -u postgres --); }
+
 say "pg_regress tests of the SQL surface"
-# Some tests make the server read fixture files: run them from a copy the
-# postgres user can read wherever the clone lives.
-mkdir -p "$WORK/regress-src"
-( cd "$ROOT" && tar cf - Makefile ser.control sql expected test/fixtures src ) | tar xf - -C "$WORK/regress-src"
-chmod -R a+rX "$WORK/regress-src"
 start_cluster "$WORK/regress"
 set +e
-( cd "$WORK/regress-src" && make -s installcheck PG_CONFIG="$PGBIN/pg_config" ); rc=$?
-if [ $rc != 0 ] && [ -f "$WORK/regress-src/regression.diffs" ]; then cat "$WORK/regress-src/regression.diffs"; fi
+( cd "$WORK/src" && make -s installcheck "${MAKE_OPTS[@]}" ); rc=$?
+if [ $rc != 0 ] && [ -f "$WORK/src/test/regression.diffs" ]; then cat "$WORK/src/test/regression.diffs"; fi
 record $rc
 set -e
 stop_cluster
 
 say "TAP tests (PostgreSQL::Test::Cluster)"
-# The TAP framework refuses to run as root: run it as postgres on a copy of test/.
-PGXS_DIR=$(dirname "$("$PGBIN/pg_config" --pgxs)")/../..
-cp -r "$ROOT/test" "$WORK/tap"
-mkdir -p "$WORK/tap/tmp_check"
-run=(); [ "$(id -u)" = 0 ] && { chown -R postgres:postgres "$WORK/tap"; run=(runuser -u postgres --); }
-set +e
 # Tests that use the RAVDESS corpus find it through SER_SHARED_DIR (and skip without it).
 SHARED_DIR=""
 [ -d "$ROOT/../shared/data" ] && SHARED_DIR=$(cd "$ROOT/../shared" && pwd)
-( cd "$WORK/tap" && "${run[@]}" env PATH="$PGBIN:$PATH" TESTDIR="$WORK/tap" PG_REGRESS="$PGXS_DIR/src/test/regress/pg_regress" \
-	SER_SHARED_DIR="$SHARED_DIR" \
-	prove -I "$PGXS_DIR/src/test/perl" t/*.pl ); rc=$?
+set +e
+( cd "$WORK/src" && "${run[@]}" env PATH="$PGBIN:$PATH" SER_SHARED_DIR="$SHARED_DIR" \
+	make -s prove_installcheck "${MAKE_OPTS[@]}" ); rc=$?
 set -e
-if [ $rc != 0 ]; then cat "$WORK"/tap/tmp_check/log/regress_log_* 2>/dev/null | tail -50; fi
+if [ $rc != 0 ]; then cat "$WORK"/src/tmp_check/log/regress_log_* 2>/dev/null | tail -50; fi
 record $rc
 
 echo

@@ -31,10 +31,11 @@ install_dependencies() {
 	export PATH="$PGBIN:$PATH"
 }
 
+# Arguments are make variables for both steps (e.g. WERROR=1 ASSERTS=1).
 build_and_install() {
 	say "building and installing ser"
-	make -C "$ROOT" -s -j2 PG_CONFIG="$PGBIN/pg_config"
-	as_root make -C "$ROOT" -s install PG_CONFIG="$PGBIN/pg_config" >/dev/null
+	make -C "$ROOT" -s -j2 PG_CONFIG="$PGBIN/pg_config" "$@"
+	as_root make -C "$ROOT" -s install PG_CONFIG="$PGBIN/pg_config" "$@" >/dev/null
 }
 
 # Start a throwaway cluster in $1 (created if needed) on a free port, owned

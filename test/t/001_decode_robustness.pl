@@ -6,32 +6,17 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
-use File::Basename qw(dirname);
 use Time::HiRes qw(time);
-
-my $fixtures = dirname(__FILE__) . '/../fixtures/audio';
-$fixtures = Cwd::abs_path($fixtures);
+use SerTest;
 
 my $node = PostgreSQL::Test::Cluster->new('decode');
 $node->init;
 $node->start;
 $node->safe_psql('postgres', 'CREATE EXTENSION ser');
 
-# Fixtures are read client-side by this script and passed as hex literals.
-sub slurp_hex
-{
-	my ($path) = @_;
-	open(my $fh, '<:raw', $path) or die "cannot read $path: $!";
-	local $/;
-	my $bytes = <$fh>;
-	close $fh;
-	return unpack('H*', $bytes);
-}
-
-my @names = qw(tone440_16k_pcm16.wav tone440_16k.flac tone440_44k.mp3 tone440_48k.ogg
-  tone440_48k.opus tone440_44k.aiff tone440_16k.au tone440_16k_float32.wav);
-my $values = join(",\n", map { "('$_', '\\x" . slurp_hex("$fixtures/$_") . "'::bytea)" } @names);
-$node->safe_psql('postgres', "CREATE TABLE fx(name text, audio bytea); INSERT INTO fx VALUES $values");
+load_fixtures($node, 'postgres', 'fx', fixture_path('audio'),
+	qw(tone440_16k_pcm16.wav tone440_16k.flac tone440_44k.mp3 tone440_48k.ogg
+	  tone440_48k.opus tone440_44k.aiff tone440_16k.au tone440_16k_float32.wav));
 
 # 1,000 damaged inputs, each derived deterministically from a fixture:
 # prefixes, random byte overwrites, lying headers, pure noise.
@@ -64,13 +49,6 @@ my $session = $node->background_psql('postgres');
 my $pid = $session->query_safe('SELECT pg_backend_pid()');
 chomp $pid;
 
-sub rss_kb
-{
-	open(my $fh, '<', "/proc/$pid/status") or return -1;
-	while (<$fh>) { return $1 if /^VmRSS:\s+(\d+)/; }
-	return -1;
-}
-
 my $run_batch = q{
 DO $$
 DECLARE failures int := 0;
@@ -90,11 +68,11 @@ END $$;
 
 # Warm up (caches, plans, libraries), then measure over 1,000 inputs.
 $session->query(sprintf($run_batch, 1, 200));
-my $before = rss_kb();
+my $before = backend_rss_kb($pid);
 my $t0 = time();
 my $result = $session->query(sprintf($run_batch, 1001, 2000));
 my $elapsed = time() - $t0;
-my $after = rss_kb();
+my $after = backend_rss_kb($pid);
 ok(!$session->{stderr} || $session->{stderr} !~ /ERROR/, '1,000 damaged inputs: every failure is a specific SQLSTATE, never XX000')
   or diag($session->{stderr});
 like($session->{stderr}, qr/failures: \d+/, 'the batch ran to the end');
@@ -102,7 +80,7 @@ my @counts = ($session->{stderr} =~ /failures: (\d+)/g);
 my $failures = $counts[-1];
 # Overwritten samples are still valid audio; cut-off files, lying headers and noise are not.
 cmp_ok($failures, '>=', 500, "damaged inputs are refused ($failures of 1000; the rest are valid audio with altered samples)");
-cmp_ok($after - $before, '<', 2048, "backend RSS flat over 1,000 damaged inputs: ${before} kB -> ${after} kB");
+rss_flat_ok($before, $after, 2048, 'backend RSS flat over 1,000 damaged inputs');
 note(sprintf('1,000 damaged inputs (2,000 calls) in %.2f s', $elapsed));
 $session->quit;
 

@@ -12,8 +12,9 @@ use Test::More;
 use File::Basename qw(dirname);
 use Cwd qw(abs_path);
 use Time::HiRes qw(time);
+use SerTest;
 
-my $fixtures = abs_path(dirname(__FILE__) . '/../fixtures/ravdess_tree');
+my $fixtures = fixture_path('ravdess_tree');
 
 # ../shared beside the repository root (SER_SHARED_DIR when the tests run from a copy).
 my $shared = $ENV{SER_SHARED_DIR} || abs_path(dirname(__FILE__) . '/../../../shared');
@@ -111,9 +112,13 @@ SKIP:
 	my $session = $node->background_psql('postgres', on_error_stop => 0);
 	my $pid = $session->query_safe('SELECT pg_backend_pid()');
 	chomp $pid;
-	# Descriptors of the backend open on the corpus (files or directories).
+	# Descriptors of the backend open on the corpus (files or directories);
+	# undef, failing the check, when the backend's descriptors cannot be
+	# listed (a backend always has some open).
 	my $corpus_fds = sub {
-		return scalar grep { (readlink($_) // '') =~ /^\Q$corpus\E/ } glob("/proc/$pid/fd/*");
+		my @fds = glob("/proc/$pid/fd/*");
+		return undef unless @fds;
+		return scalar grep { (readlink($_) // '') =~ /^\Q$corpus\E/ } @fds;
 	};
 	$session->query("SET statement_timeout = '300ms'");
 	$session->query("SELECT * FROM ser_load_ravdess('$corpus')");

@@ -10,6 +10,7 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <unistd.h>
 
 #define FIX "test/fixtures/audio/"
 
@@ -359,10 +360,10 @@ rss_kb(void)
 
 	if (f == NULL)
 		return -1;
-	if (fscanf(f, "%ld %ld", &pages, &resident) != 2)
+	if (fscanf(f, "%ld %ld", &pages, &resident) != 2 || resident <= 0)
 		resident = -1;
 	fclose(f);
-	return resident * 4;
+	return resident < 0 ? -1 : resident * (sysconf(_SC_PAGESIZE) / 1024);
 }
 
 /* 10,000 failing calls must not grow the process: library allocations are released on every path. */
@@ -408,7 +409,17 @@ test_no_growth(void)
 	}
 	end = rss_kb();
 	UNIT_OK(outstanding == 0, "10,000 failing calls leave no core allocation behind");
-	UNIT_OK(end - start < 1024, "10,000 failing calls grow RSS by %ld kB (< 1024 kB)", end - start);
+#if defined(__SANITIZE_ADDRESS__)
+	/* ASan's quarantine holds freed memory back; LeakSanitizer checks leaks instead. */
+	(void) start;
+	(void) end;
+	UNIT_SKIP(1, "RSS under AddressSanitizer");
+#else
+	/* Fails, rather than passes, when /proc cannot tell. */
+	UNIT_OK(start > 0 && end > 0 && end - start < 1024,
+			"10,000 failing calls grow RSS by %ld kB (< 1024 kB; measured %ld kB -> %ld kB)",
+			end - start, start, end);
+#endif
 	free(wav);
 	free(flac);
 	free(ogg);

@@ -1,6 +1,0 @@
--- The parameters every feature function uses, in the text form a model stores.
-SELECT ser_feature_params();
-SELECT split_part(kv, '=', 1) AS key, split_part(kv, '=', 2) AS value
-FROM unnest(string_to_array(ser_feature_params(), ';')) WITH ORDINALITY AS u(kv, i)
-WHERE split_part(kv, '=', 1) IN ('version', 'sample_rate', 'n_fft', 'win_length', 'hop_length', 'n_mels', 'n_mfcc')
-ORDER BY i;

@@ -1,0 +1,90 @@
+-- ser_train / ser_evaluate on the fixture recordings: the path works end to
+-- end on tiny data, and every bad call is refused with a clear error.
+-- Training figures (losses) differ in the last bits across CPUs, so only
+-- robust facts are shown.
+\getenv abs_srcdir PG_ABS_SRCDIR
+\set test_setup :abs_srcdir '/sql/include/setup.psql'
+\i :test_setup
+SET client_min_messages = warning;
+
+CREATE TEMP TABLE train_rows AS
+SELECT audio,
+       CASE WHEN name LIKE 'tone440%' THEN 'tone' ELSE 'other' END AS label,
+       (row_number() OVER (ORDER BY name) % 4)::text AS speaker
+FROM fixtures
+WHERE name NOT LIKE 'empty%';
+SELECT label, count(*) FROM train_rows GROUP BY label ORDER BY label;
+
+-- A small model: classes are the sorted distinct labels when they are not emotions.
+SELECT model, recordings, speakers, epochs_run, best_epoch, size_bytes > 0 AS stored
+FROM ser_train('tiny', 'SELECT audio, label, speaker FROM train_rows', epochs => 2, batch_size => 4,
+               validation_fraction => 0, seed => 7);
+SELECT name, format_version, classes, training->>'recordings' AS recordings, training->>'seed' AS seed,
+       length(weights) = size_bytes AS consistent
+FROM ser_models WHERE name = 'tiny';
+
+-- It classifies: a label of its classes, probabilities that sum to one.
+SELECT ser_predict(audio, model => 'tiny') IN ('other', 'tone') AS known_label,
+       round((SELECT sum(p) FROM unnest(ser_predict_proba(audio, 'tiny')) p)::numeric, 4) AS total,
+       cardinality(ser_predict_proba(audio, 'tiny')) AS classes
+FROM fixtures WHERE name = 'tone440_16k.flac';
+SELECT (c).label = ser_predict(audio, 'tiny') AS same_label,
+       (c).confidence = (SELECT max(p) FROM unnest((c).probabilities) p) AS confidence_is_max
+FROM (SELECT audio, ser_classify(audio, 'tiny') AS c FROM fixtures WHERE name = 'ravdess_03-01-05-02-01-01-01.wav') s;
+
+-- Deterministic: the same seed trains the same weights.
+SELECT model FROM ser_train('tiny2', 'SELECT audio, label, speaker FROM train_rows', epochs => 2, batch_size => 4,
+                            validation_fraction => 0, seed => 7);
+SELECT a.weights = b.weights AS same_weights
+FROM ser_models a, ser_models b WHERE a.name = 'tiny' AND b.name = 'tiny2';
+
+-- Replacing needs replace => true.
+SELECT model FROM ser_train('tiny', 'SELECT audio, label, speaker FROM train_rows', epochs => 1);
+SELECT model, epochs_run FROM ser_train('tiny', 'SELECT audio, label, speaker FROM train_rows', epochs => 1,
+                                        batch_size => 4, validation_fraction => 0, replace => true);
+
+-- Explicit classes fix the order; a label outside them is refused.
+SELECT classes FROM ser_model_info('tiny');
+SELECT model FROM ser_train('ordered', 'SELECT audio, label, speaker FROM train_rows', epochs => 1, batch_size => 4,
+                            validation_fraction => 0, classes => ARRAY['tone', 'other']);
+SELECT classes FROM ser_models WHERE name = 'ordered';
+SELECT ser_train('bad', 'SELECT audio, label, speaker FROM train_rows', classes => ARRAY['tone', 'noise']);
+
+-- An ensemble of three networks by default; ensemble => 1 trains one.  The
+-- provenance names each network, the training record the recipe.
+SELECT model FROM ser_train('single', 'SELECT audio, label, speaker FROM train_rows', epochs => 1, batch_size => 4,
+                            validation_fraction => 0, ensemble => 1);
+SELECT s.parameters * 3 = e.parameters AS three_networks, e.provenance LIKE '%ensemble of 3 networks (seeds 1 to 3)%'
+         AS provenance_says_so, s.provenance NOT LIKE '%ensemble%' AS single_says_nothing
+FROM ser_model_info('single') s, ser_model_info('ordered') e;
+SELECT name, training->>'ensemble' AS ensemble, training->>'speaker_normalisation' AS speaker_normalisation
+FROM ser_models WHERE name IN ('single', 'ordered') ORDER BY name;
+DELETE FROM ser_models WHERE name = 'single';
+
+-- Bad calls.
+SELECT ser_train('default', 'SELECT audio, label, speaker FROM train_rows');
+SELECT ser_train('', 'SELECT audio, label, speaker FROM train_rows');
+SELECT ser_train(NULL, 'SELECT audio, label, speaker FROM train_rows');
+SELECT ser_train('bad', NULL);
+SELECT ser_train('bad', 'SELECT audio, label FROM train_rows');
+SELECT ser_train('bad', 'SELECT audio, label, speaker::int FROM train_rows');
+SELECT ser_train('bad', 'SELEC audio');
+SELECT ser_train('bad', 'SELECT audio, label, speaker FROM train_rows WHERE false');
+SELECT ser_train('bad', 'SELECT audio, ''tone''::text, speaker FROM train_rows');
+SELECT ser_train('bad', 'SELECT audio, NULL::text, speaker FROM train_rows');
+SELECT ser_train('bad', 'SELECT substring(audio for 100), label, speaker FROM train_rows');
+SELECT ser_train('bad', 'SELECT audio, label, speaker FROM train_rows', epochs => 0);
+SELECT ser_train('bad', 'SELECT audio, label, speaker FROM train_rows', batch_size => 1);
+SELECT ser_train('bad', 'SELECT audio, label, speaker FROM train_rows', learning_rate => 0);
+SELECT ser_train('bad', 'SELECT audio, label, speaker FROM train_rows', validation_fraction => 0.9);
+SELECT ser_train('bad', 'SELECT audio, label, speaker FROM train_rows', classes => ARRAY['tone', 'tone']);
+SELECT ser_train('bad', 'SELECT audio, label, speaker FROM train_rows', seed => NULL);
+SELECT ser_train('bad', 'SELECT audio, label, speaker FROM train_rows', ensemble => 0);
+SELECT ser_train('bad', 'SELECT audio, label, speaker FROM train_rows', ensemble => 17);
+SELECT ser_train('bad', 'SELECT audio, label, speaker FROM train_rows', speaker_normalisation => NULL);
+SELECT ser_train('bad', 'SELECT audio, repeat(''x'', 201), speaker FROM train_rows');
+SELECT ser_train('bad', 'SELECT audio, '''', speaker FROM train_rows');
+-- None of them stored a model.
+SELECT count(*) AS stored_by_bad_calls FROM ser_models WHERE name IN ('bad', '', 'default');
+
+DELETE FROM ser_models WHERE name IN ('tiny', 'tiny2', 'ordered');
