@@ -21,11 +21,11 @@
 #include "classifier/classifier.h"
 #include "dataset/ravdess.h"
 #include "features/profile.h"
+#include "features/voice_cluster.h"
 #include "model/metrics.h"
 
 #define N_CLASSES 8
 #define MAX_CLIPS 2048
-#define MAX_K 8
 
 enum
 {
@@ -120,161 +120,26 @@ load_corpus(const char *dir, SerCorpus *c)
 	}
 }
 
-/* ---- clustering by voice ---- */
+/* ---- clustering by voice (features/voice_cluster.h) ---- */
 
-static int	voice_columns[64];
-static int	n_voice_columns;
-
-/* The voice vector: the means of MFCC 1..19 (the spectral envelope, without level). */
-static void
-choose_voice_columns(const SerFeatureParams *p)
-{
-	int			D = ser_utterance_feature_count(p);
-	char		name[64];
-
-	for (int j = 0; j < D && n_voice_columns < 64; j++)
-	{
-		ser_utterance_feature_name(p, j, name, sizeof(name));
-		for (int k = 1; k < p->n_mfcc; k++)
-		{
-			char		want[64];
-
-			snprintf(want, sizeof(want), "mfcc_%d_mean", k);
-			if (strcmp(name, want) == 0)
-				voice_columns[n_voice_columns++] = j;
-		}
-	}
-}
-
-static unsigned
-lcg(unsigned *s)
-{
-	*s = *s * 1103515245u + 12345u;
-	return *s >> 8;
-}
-
-/*
- * k-means (k-means++ seeding, 20 restarts from a fixed generator, the
- * lowest inertia kept) of the members' voice vectors, standardised over the
- * batch; cluster_of[m] receives the cluster of members[m].
- */
 static void
 cluster_by_voice(const SerCorpus *c, const int *members, int n, int k, int *cluster_of)
 {
-	int			V = n_voice_columns;
-	double	   *x = malloc(sizeof(double) * (size_t) n * V);
-	double		best_inertia = INFINITY;
-	unsigned	seed = 777u;
-	int		   *assign = malloc(sizeof(int) * (size_t) n);
+	int			dim = ser_voice_vector_length(&c->params);
+	int			D = ser_utterance_feature_count(&c->params);
+	float	   *vectors = malloc(sizeof(float) * (size_t) n * dim);
+	float	   *clusters = malloc(sizeof(float) * ser_voice_clusters_length(k, dim));
+	SerError	err;
 
-	for (int v = 0; v < V; v++)
-	{
-		double		mean = 0,
-					sq = 0,
-					sd;
-
-		for (int m = 0; m < n; m++)
-			mean += c->clean[members[m]].utterance[voice_columns[v]];
-		mean /= n;
-		for (int m = 0; m < n; m++)
-		{
-			double		d = c->clean[members[m]].utterance[voice_columns[v]] - mean;
-
-			sq += d * d;
-		}
-		sd = sqrt(sq / n) + 1e-9;
-		for (int m = 0; m < n; m++)
-			x[(size_t) m * V + v] = (c->clean[members[m]].utterance[voice_columns[v]] - mean) / sd;
-	}
-	for (int restart = 0; restart < 20; restart++)
-	{
-		double		centre[MAX_K][64];
-		double	   *dist = malloc(sizeof(double) * (size_t) n);
-		double		inertia = 0;
-		int			first = (int) (lcg(&seed) % (unsigned) n);
-
-		memcpy(centre[0], &x[(size_t) first * V], sizeof(double) * V);
-		for (int j = 1; j < k; j++)		/* k-means++: far points more likely */
-		{
-			double		total = 0,
-						r;
-			int			pick = n - 1;
-
-			for (int m = 0; m < n; m++)
-			{
-				double		best = INFINITY;
-
-				for (int q = 0; q < j; q++)
-				{
-					double		d = 0;
-
-					for (int v = 0; v < V; v++)
-						d += (x[(size_t) m * V + v] - centre[q][v]) * (x[(size_t) m * V + v] - centre[q][v]);
-					best = fmin(best, d);
-				}
-				dist[m] = best;
-				total += best;
-			}
-			r = (lcg(&seed) / 16777216.0) * total;
-			for (int m = 0; m < n; m++)
-				if ((r -= dist[m]) <= 0)
-				{
-					pick = m;
-					break;
-				}
-			memcpy(centre[j], &x[(size_t) pick * V], sizeof(double) * V);
-		}
-		for (int iter = 0; iter < 100; iter++)
-		{
-			int			changed = 0;
-			int			count[MAX_K] = {0};
-
-			inertia = 0;
-			for (int m = 0; m < n; m++)
-			{
-				double		best = INFINITY;
-				int			bq = 0;
-
-				for (int q = 0; q < k; q++)
-				{
-					double		d = 0;
-
-					for (int v = 0; v < V; v++)
-						d += (x[(size_t) m * V + v] - centre[q][v]) * (x[(size_t) m * V + v] - centre[q][v]);
-					if (d < best)
-					{
-						best = d;
-						bq = q;
-					}
-				}
-				if (iter == 0 || assign[m] != bq)
-					changed = 1;
-				assign[m] = bq;
-				inertia += best;
-			}
-			for (int q = 0; q < k; q++)
-				memset(centre[q], 0, sizeof(double) * V);
-			for (int m = 0; m < n; m++)
-			{
-				count[assign[m]]++;
-				for (int v = 0; v < V; v++)
-					centre[assign[m]][v] += x[(size_t) m * V + v];
-			}
-			for (int q = 0; q < k; q++)
-				for (int v = 0; v < V; v++)
-					centre[q][v] /= count[q] ? count[q] : 1;
-			if (!changed)
-				break;
-		}
-		if (inertia < best_inertia)
-		{
-			best_inertia = inertia;
-			memcpy(cluster_of, assign, sizeof(int) * (size_t) n);
-		}
-		free(dist);
-	}
-	free(assign);
-	free(x);
+	for (int m = 0; m < n; m++)
+		if (ser_voice_vector(&c->params, c->clean[members[m]].utterance, D, vectors + (size_t) m * dim, &err) != SER_OK)
+			die("voice vector", &err);
+	if (ser_voice_clusters_fit(vectors, n, dim, k, clusters, &err) != SER_OK)
+		die("clustering", &err);
+	for (int m = 0; m < n; m++)
+		cluster_of[m] = ser_voice_cluster_of(clusters, vectors + (size_t) m * dim);
+	free(vectors);
+	free(clusters);
 }
 
 /* Share of members whose cluster's majority speaker is their own speaker (1 = clusters are speakers). */
@@ -450,7 +315,6 @@ main(int argc, char **argv)
 	}
 	spec.ensemble = networks;
 	spec.speaker_normalise = true;
-	choose_voice_columns(&params);
 
 	ser_corpus_init(&corpus, &params, NULL);
 	load_corpus(dir, &corpus);
@@ -464,7 +328,7 @@ main(int argc, char **argv)
 	for (int v = 0; v < N_VARIANTS; v++)
 		acc[v] = calloc((size_t) corpus.n_clips * N_CLASSES, sizeof(float));
 	printf("%d recordings from %s, 5 folds of 4 actors, ensemble of %d, voice vector of %d values\n",
-		   corpus.n_clips, dir, networks, n_voice_columns);
+		   corpus.n_clips, dir, networks, ser_voice_vector_length(&params));
 
 	for (int f = 0; f < n_folds; f++)
 	{
