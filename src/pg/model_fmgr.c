@@ -96,7 +96,7 @@ load_model_blob(const void *blob, size_t len, const char *name, MemoryContext pa
 		err.message[SER_ERROR_TEXT - 1] = '\0';
 		ser_report_error(&err);
 	}
-	lm->n_classes = lm->model->net->cfg.n_classes;
+	lm->n_classes = ser_model_class_count(lm->model);
 	lm->class_names = MemoryContextAlloc(cxt, sizeof(char *) * lm->n_classes);
 	for (int k = 0; k < lm->n_classes; k++)
 	{
@@ -250,15 +250,15 @@ classify(LoadedModel *lm, bytea *audio, ArrayType *profile)
 
 	if (profile != NULL)
 	{
-		if (!lm->model->net->cfg.speaker_norm)
+		if (!ser_model_speaker_normalised(lm->model))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("model \"%s\" was trained without speaker normalisation", lm->name),
 					 errdetail("Only a model trained with speaker_normalisation => true takes a speaker profile."),
 					 errhint("Call it without speaker_profile, or train a model with speaker normalisation.")));
 		profile_values = ser_float_array_values(profile, "speaker_profile", &profile_length);
-		if (ser_profile_check(profile_values, (size_t) profile_length, lm->model->net->cfg.n_frame_features,
-							  lm->model->net->cfg.n_utt_features, &err) != SER_OK)
+		if (ser_profile_check(profile_values, (size_t) profile_length, ser_model_config(lm->model)->n_frame_features,
+							  ser_model_config(lm->model)->n_utt_features, &err) != SER_OK)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("%s", err.message),
@@ -379,7 +379,7 @@ ser_model_info(PG_FUNCTION_ARGS)
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
-	if (ser_net_config_to_text(&lm->model->net->cfg, arch, sizeof(arch), &err) != SER_OK ||
+	if (ser_net_config_to_text(ser_model_config(lm->model), arch, sizeof(arch), &err) != SER_OK ||
 		ser_feature_params_format(&lm->params, params, sizeof(params), &err) != SER_OK)
 		ser_report_error(&err);
 	values[0] = CStringGetTextDatum(lm->name);
@@ -387,7 +387,7 @@ ser_model_info(PG_FUNCTION_ARGS)
 	values[2] = PointerGetDatum(text_array(lm->class_names, lm->n_classes));
 	values[3] = CStringGetTextDatum(params);
 	values[4] = CStringGetTextDatum(arch);
-	values[5] = CStringGetTextDatum(lm->model->train_info ? lm->model->train_info : "");
+	values[5] = CStringGetTextDatum(ser_model_train_info(lm->model));
 	values[6] = Int64GetDatum((int64) ser_model_parameter_count(lm->model));
 	values[7] = Int64GetDatum((int64) lm->blob_size);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), values, nulls)));
@@ -797,7 +797,7 @@ ser_train_model(PG_FUNCTION_ARGS)
 
 	read_train_args(fcinfo, 2, &ta);
 	replace = arg_bool(fcinfo, 12, "replace");
-	ta.spec.speaker_normalise = arg_bool(fcinfo, 13, "speaker_normalisation");
+	ta.spec.speaker_normalisation = arg_bool(fcinfo, 13, "speaker_normalisation");
 	ta.spec.ensemble = arg_int(fcinfo, 14, "ensemble", 1, SER_MODEL_MAX_MEMBERS);
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
@@ -828,7 +828,7 @@ ser_train_model(PG_FUNCTION_ARGS)
 		ser_report_error(&err);
 	if (ser_model_save(model, &blob, &blob_len, &err) != SER_OK ||
 		ser_feature_params_format(&ts.corpus.params, params_text, sizeof(params_text), &err) != SER_OK ||
-		ser_net_config_to_text(&model->net->cfg, arch, sizeof(arch), &err) != SER_OK)
+		ser_net_config_to_text(ser_model_config(model), arch, sizeof(arch), &err) != SER_OK)
 		ser_report_error(&err);
 
 	initStringInfo(&training);
@@ -844,7 +844,7 @@ ser_train_model(PG_FUNCTION_ARGS)
 					 ta.spec.train.lr, ta.spec.train.l2, ta.spec.train.patience, ta.spec.validation_fraction,
 					 ta.spec.train.augment.crop_min_fraction < 1.0f ? "true" : "false",
 					 (double) ta.augment.probability, (uint64) ta.spec.train.seed,
-					 ta.spec.speaker_normalise ? "true" : "false", ta.spec.ensemble, summary.epochs_run, summary.best_epoch, summary.n_val);
+					 ta.spec.speaker_normalisation ? "true" : "false", ta.spec.ensemble, summary.epochs_run, summary.best_epoch, summary.n_val);
 	if (!isnan(summary.best_val_uar))
 		appendStringInfo(&training, ", \"validation_uar\": %.4f", summary.best_val_uar);
 	appendStringInfoChar(&training, '}');
@@ -1021,7 +1021,7 @@ ser_evaluate(PG_FUNCTION_ARGS)
 	char	   *base_protocol;
 
 	read_train_args(fcinfo, 4, &ta);
-	ta.spec.speaker_normalise = arg_bool(fcinfo, 14, "speaker_normalisation");
+	ta.spec.speaker_normalisation = arg_bool(fcinfo, 14, "speaker_normalisation");
 	ta.spec.ensemble = arg_int(fcinfo, 15, "ensemble", 1, SER_MODEL_MAX_MEMBERS);
 	InitMaterializedSRF(fcinfo, 0);
 	read_training_set(&ts, query, ta.classes, &ta.augment);
@@ -1065,13 +1065,13 @@ ser_evaluate(PG_FUNCTION_ARGS)
 		protocol = psprintf("speaker-independent: %d folds grouped by speaker", n_folds);
 	}
 	base_protocol = protocol;
-	if (ta.spec.speaker_normalise)
+	if (ta.spec.speaker_normalisation)
 		protocol = psprintf("%s; with speaker profiles (labels unused)", protocol);
 	ereport(NOTICE, (errmsg("evaluating on %d recordings of %d speakers, %d classes; %s",
 							ts.corpus.n_clips, ts.n_speakers, ts.n_classes, protocol)));
 
 	pred = palloc(sizeof(int) * ts.corpus.n_clips);
-	pred_alone = ta.spec.speaker_normalise ? palloc(sizeof(int) * ts.corpus.n_clips) : NULL;
+	pred_alone = ta.spec.speaker_normalisation ? palloc(sizeof(int) * ts.corpus.n_clips) : NULL;
 	if (ser_classifier_crossval(&ts.corpus, ts.n_classes, &ta.spec, fold_of, n_folds, report_epoch,
 								(void *) "", pred, pred_alone, &err) != SER_OK)
 		ser_report_error(&err);

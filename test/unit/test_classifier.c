@@ -148,7 +148,7 @@ main(void)
 			}
 			built = built && ser_profile_finish(state, profile, &err) == SER_OK;
 			UNIT_OK(built && profile[0] == 8.0f, "a profile of a speaker's 8 recordings");
-			UNIT_OK(loaded->net->cfg.speaker_norm == 1 && loaded->population_profile != NULL,
+			UNIT_OK(ser_model_speaker_normalised(loaded) && loaded->population_profile != NULL,
 					"the default recipe is speaker-normalised and keeps a population profile");
 			for (int k = 0; k < 8; k++)
 			{
@@ -177,12 +177,12 @@ main(void)
 				SerClassifierSpec plain = spec;
 				SerModel   *plain_model = NULL;
 
-				plain.speaker_normalise = false;
+				plain.speaker_normalisation = false;
 				plain.train.max_epochs = 2;
 				st = ser_classifier_train(&corpus, classes, 2, &plain, NULL, 0, "", NULL, NULL, &plain_model,
 										  NULL, &err);
 				UNIT_OK(st == SER_OK && plain_model->population_profile == NULL &&
-						plain_model->net->cfg.speaker_norm == 0, "a model without speaker normalisation");
+						!ser_model_speaker_normalised(plain_model), "a model without speaker normalisation");
 				if (st == SER_OK)
 				{
 					st = ser_classifier_predict(plain_model, &mp, x, n, profile, plen, probs, &err);
@@ -213,7 +213,7 @@ main(void)
 		SerFeatureParams mp;
 		bool		ok = true;
 
-		UNIT_OK(model->n_more == 2 && loaded->n_more == 2, "the default recipe is an ensemble of 3 networks");
+		UNIT_OK(ser_model_member_count(model) == 3 && ser_model_member_count(loaded) == 3, "the default recipe is an ensemble of 3 networks");
 		ser_classifier_model_params(model, &mp, &err);
 		make_clip(x, n, 1, 2, 17);
 		one.ensemble = 1;
@@ -231,7 +231,7 @@ main(void)
 				"its probabilities are the mean of its members' (%.6f, %.6f)", got[0], mean[0]);
 		ok = ser_classifier_predict(loaded, &mp, x, n, NULL, 0, mean, &err) == SER_OK;
 		UNIT_OK(ok && memcmp(mean, got, sizeof(got)) == 0, "and the same after a save and load, bit for bit");
-		UNIT_OK(ser_model_parameter_count(model) == 3 * model->net->n_values, "it counts the parameters of all 3");
+		UNIT_OK(ser_model_parameter_count(model) == 3 * model->members[0].net->n_values, "it counts the parameters of all 3");
 		for (int k = 0; k < 3; k++)
 			ser_model_free(single[k]);
 	}

@@ -165,9 +165,10 @@ classify_actor(const char *root, int actor, const SerModel *model, const SerFeat
 		ClipResult *r = &results[first + i];
 
 		if (ser_model_predict(model, sets[i].frames, (int) sets[i].n_frames, sets[i].n_frame_features,
-							  sets[i].utterance, sets[i].n_utterance, NULL, r->probs_alone, &err) != SER_OK ||
+							  sets[i].utterance, sets[i].n_utterance, NULL, 0, r->probs_alone, &err) != SER_OK ||
 			ser_model_predict(model, sets[i].frames, (int) sets[i].n_frames, sets[i].n_frame_features,
-							  sets[i].utterance, sets[i].n_utterance, profile, r->probs_profile, &err) != SER_OK)
+							  sets[i].utterance, sets[i].n_utterance, profile, profile_len, r->probs_profile,
+							  &err) != SER_OK)
 		{
 			UNIT_DIAG("cannot classify %s: %s", r->name, err.message);
 			ok = false;
@@ -373,7 +374,7 @@ main(int argc, char **argv)
 	UNIT_OK(ser_model_load(blob, model_len, &model, &err) == SER_OK &&
 			ser_classifier_model_params(model, &params, &err) == SER_OK, "shipped model loads");
 	free(blob);
-	n_classes = model->net->cfg.n_classes;
+	n_classes = ser_model_class_count(model);
 	if (n_classes > MAX_CLASSES)
 	{
 		UNIT_OK(false, "the shipped model has at most %d classes", MAX_CLASSES);
