@@ -8,35 +8,27 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "classifier/recipe.h"
 #include "model/metrics.h"
 
 /*
- * The recipe of the shipped model, chosen by speaker-grouped cross-validation
- * on RAVDESS actors 01-20 (model/README.md lists what each choice measured):
- * speaker normalisation; an ensemble of 3 networks; a narrower network than
- * the architecture's own default (32-channel stem, three 16-channel
- * branches, one residual block), dropout 0.5 and weight decay 1e-3 (with
- * ~1,000 training clips the wider network and lighter regularisation
- * overfit); 25 epochs on all training speakers, no early stopping: holding
- * out 15 % of the speakers for it cost 3 points of UAR per network, as the
- * epoch it picks on 3 speakers is noise.
+ * The trainer's mechanics (model/train.c), the recipe's arguments
+ * (recipe.c), and the architecture of the shipped model, narrower than the
+ * network's own default (32-channel stem, three 16-channel branches, one
+ * residual block, dropout 0.5): with ~1,000 training clips the wider
+ * network overfits (model/README.md).
  */
 void
 ser_classifier_spec_default(SerClassifierSpec *spec)
 {
 	memset(spec, 0, sizeof(*spec));
 	ser_train_default_config(&spec->train);
-	spec->train.max_epochs = 25;
-	spec->train.patience = 10;
-	spec->train.l2 = 1e-3f;
-	spec->validation_fraction = 0.0;
 	spec->stem_channels = 32;
 	spec->branch_channels = 16;
 	spec->n_res_blocks = 1;
 	spec->dropout = 0.5f;
 	spec->frame_cmn = 0;
-	spec->speaker_normalisation = true;
-	spec->ensemble = 3;
+	ser_recipe_defaults(spec, NULL);
 }
 
 SerStatus

@@ -10,6 +10,7 @@
 #include <math.h>
 
 #include "classifier/classifier.h"
+#include "classifier/recipe.h"
 #include "model/metrics.h"
 
 
@@ -32,6 +33,55 @@ make_clip(float *x, size_t n, int cls, int speaker, int take)
 		x[i] = (float) (level * (sin(2 * M_PI * f0 * t) + 0.5 * sin(4 * M_PI * f0 * t)) +
 						0.01 * (((seed >> 16) & 0x7FFF) / 16384.0 - 1.0));
 	}
+}
+
+/*
+ * The recipe table: every default is in its own range, the defaults are
+ * what ser_classifier_spec_default gives, and a value out of range or an
+ * unknown argument is refused by name.
+ */
+static void
+test_recipe(void)
+{
+	SerClassifierSpec spec,
+				set;
+	SerWaveAugment augment;
+	SerError	err;
+	bool		in_range = true;
+	char		text[64];
+
+	ser_classifier_spec_default(&spec);
+	set = spec;
+	ser_wave_augment_default(&augment);
+	for (int i = 0; i < ser_recipe_arg_count(); i++)
+	{
+		const SerRecipeArg *a = ser_recipe_arg(i);
+		SerStatus	st = a->kind == SER_RECIPE_REAL ?
+			ser_recipe_set_real(&set, &augment, a->name, a->default_value, &err) :
+			ser_recipe_set_int(&set, &augment, a->name, (int64_t) a->default_value, &err);
+
+		in_range = in_range && st == SER_OK && ser_recipe_find(a->name) == a;
+	}
+	UNIT_OK(in_range && ser_recipe_arg(ser_recipe_arg_count()) == NULL, "every recipe default is in its range");
+	UNIT_OK(memcmp(&set, &spec, sizeof(spec)) == 0 && augment.probability == 0.0f,
+			"the default spec is the recipe's defaults");
+	UNIT_OK(spec.train.max_epochs == 25 && spec.ensemble == 3 && spec.speaker_normalisation &&
+			spec.train.min_lr == spec.train.lr / 100.0f, "the shipped recipe: 25 epochs, 3 networks, profiles");
+	UNIT_OK(ser_recipe_set_int(&set, &augment, "epochs", 0, &err) == SER_EINVAL &&
+			strcmp(err.message, "epochs must be between 1 and 10000") == 0, "out of range: %s", err.message);
+	UNIT_OK(ser_recipe_set_real(&set, &augment, "learning_rate", NAN, &err) == SER_EINVAL,
+			"NaN is out of range: %s", err.message);
+	UNIT_OK(ser_recipe_set_real(&set, &augment, "ensemble", 2.5, &err) == SER_EINVAL,
+			"an integer argument takes no fraction: %s", err.message);
+	UNIT_OK(ser_recipe_set_int(&set, &augment, "colour", 1, &err) == SER_EINVAL && strstr(err.message, "colour"),
+			"an unknown argument is named: %s", err.message);
+	UNIT_OK(ser_recipe_set_int(&set, &augment, "augment", 0, &err) == SER_OK &&
+			set.train.augment.time_masks == 0 && set.train.augment.crop_min_fraction == 1.0f &&
+			ser_recipe_set_int(&set, &augment, "augment", 1, &err) == SER_OK &&
+			memcmp(&set.train.augment, &spec.train.augment, sizeof(spec.train.augment)) == 0,
+			"augment off and on again");
+	ser_recipe_default_text(ser_recipe_find("learning_rate"), text, sizeof(text));
+	UNIT_OK(strcmp(text, "0.002") == 0, "defaults as SQL writes them: %s", text);
 }
 
 int
@@ -60,6 +110,7 @@ main(void)
 	float		probs[2];
 	SerStatus	st;
 
+	test_recipe();
 	ser_set_allocator(counting_alloc, counting_free);
 	ser_feature_params_default(&params);
 	ser_wave_augment_default(&augment);
