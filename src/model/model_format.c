@@ -104,7 +104,7 @@ as_corrupt(SerError *err)
 
 	if (err->status == SER_ENOMEM || strncmp(err->message, "corrupt model", 13) == 0)
 		return err->status;
-	snprintf(msg, sizeof(msg), "corrupt model: %s", err->message);
+	snprintf(msg, sizeof(msg), "corrupt model: %.480s", err->message);
 	memcpy(err->message, msg, sizeof(msg));
 	err->status = SER_ECORRUPT;
 	return SER_ECORRUPT;
