@@ -1,10 +1,11 @@
 /*
  * test_model_golden.c — the shipped model's predictions on the whole
- * RAVDESS corpus (../shared/data/ravdess16k, 1,200 clips) must stay what
+ * RAVDESS corpus (../shared/data/ravdess16k, 1,200 clips, and the same
+ * recordings at 48 kHz, ravdess48k, decoded and resampled) must stay what
  * they were: the same label and bit-identical class probabilities for
  * every clip, classified alone (the model's population profile) and with
  * its actor's profile (made from all of the actor's recordings), compared
- * with test/fixtures/golden/ravdess16k_shipped_model.txt.
+ * with test/fixtures/golden/<corpus>_shipped_model.txt.
  *
  * Why: a refactoring of the model or of its feature path must not change
  * what users get; bit-for-bit is the only check that catches a silently
@@ -13,8 +14,11 @@
  * another one the test requires the same labels and probabilities within
  * 1e-5 instead, and says so.
  *
+ * Both files were written by the code before the model was split into
+ * files (commit db85d25), so they show the split changed nothing.
+ *
  * Skips (with a message) without ../shared or without the shipped model.
- * Rewrite the file, after a deliberate change of model or features, with
+ * Rewrite the files, after a deliberate change of model or features, with
  *   make test/unit/test_model_golden && test/unit/test_model_golden --write
  * from the repository root.
  */
@@ -28,7 +32,6 @@
 #include "features/profile.h"
 #include "unit.h"
 
-#define GOLDEN_PATH "test/fixtures/golden/ravdess16k_shipped_model.txt"
 #define MODEL_PATH "model/ser_default.sermodel"
 #define MAX_CLIPS 2000
 #define MAX_CLASSES 16
@@ -198,14 +201,15 @@ write_probs(FILE *f, const float *p, int k)
 }
 
 static bool
-write_golden(const ClipResult *results, int n, int n_classes, const char *kernel)
+write_golden(const char *golden_path, const char *corpus, const ClipResult *results, int n, int n_classes,
+			 const char *kernel)
 {
-	FILE	   *f = fopen(GOLDEN_PATH, "w");
+	FILE	   *f = fopen(golden_path, "w");
 
 	if (f == NULL)
 		return false;
-	fprintf(f, "# The shipped model's (%s) class probabilities for every clip of RAVDESS 16 kHz\n", MODEL_PATH);
-	fprintf(f, "# (../shared/data/ravdess16k), written by test/unit/test_model_golden --write.\n");
+	fprintf(f, "# The shipped model's (%s) class probabilities for every clip of\n", MODEL_PATH);
+	fprintf(f, "# ../shared/data/%s, written by test/unit/test_model_golden --write.\n", corpus);
 	fprintf(f, "# Per line: clip, then 'alone' (population profile) and 'profile' (the actor's profile of\n");
 	fprintf(f, "# all their recordings), each a predicted class index and %d probabilities as C hex floats.\n",
 			n_classes);
@@ -257,9 +261,9 @@ parse_golden_line(char *line, int n_classes, ClipResult *r)
 }
 
 static void
-compare_with_golden(const ClipResult *now, int n, int n_classes, const char *kernel)
+compare_with_golden(const char *golden_path, const ClipResult *now, int n, int n_classes, const char *kernel)
 {
-	FILE	   *f = fopen(GOLDEN_PATH, "r");
+	FILE	   *f = fopen(golden_path, "r");
 	char		line[4096];
 	char		golden_kernel[128] = "";
 	int			golden_classes = -1,
@@ -271,7 +275,7 @@ compare_with_golden(const ClipResult *now, int n, int n_classes, const char *ker
 	bool		same_kernel,
 				well_formed = true;
 
-	UNIT_OK(f != NULL, "golden file %s is there", GOLDEN_PATH);
+	UNIT_OK(f != NULL, "golden file %s is there", golden_path);
 	if (f == NULL)
 		return;
 	while (fgets(line, sizeof(line), f) != NULL)
@@ -335,36 +339,56 @@ compare_with_golden(const ClipResult *now, int n, int n_classes, const char *ker
 	}
 }
 
+/* Classify one corpus (a folder of ../shared/data) and compare with, or write, its golden file. */
+static void
+check_corpus(const char *shared, const char *corpus, bool write, const SerModel *model,
+			 const SerFeatureParams *params, int n_classes, const char *kernel)
+{
+	char		root[1024];
+	char		golden_path[256];
+	ClipResult *results;
+	DIR		   *probe;
+	int			n = 0;
+	bool		ok = true;
+
+	snprintf(root, sizeof(root), "%s/data/%s", shared, corpus);
+	snprintf(golden_path, sizeof(golden_path), "test/fixtures/golden/%s_shipped_model.txt", corpus);
+	if ((probe = opendir(root)) == NULL)
+	{
+		UNIT_DIAG("golden predictions need the RAVDESS corpus: %s not present", root);
+		UNIT_SKIP(1, "no corpus");
+		return;
+	}
+	closedir(probe);
+	results = calloc(MAX_CLIPS, sizeof(ClipResult));
+	for (int actor = 1; actor <= N_ACTORS && ok; actor++)
+		ok = classify_actor(root, actor, model, params, n_classes, results, &n);
+	UNIT_OK(ok && n == 1200, "classified every clip of %s alone and with its actor's profile (%d)", corpus, n);
+	if (ok && write)
+		UNIT_OK(write_golden(golden_path, corpus, results, n, n_classes, kernel), "wrote %s", golden_path);
+	else if (ok)
+		compare_with_golden(golden_path, results, n, n_classes, kernel);
+	free(results);
+}
+
 int
 main(int argc, char **argv)
 {
 	bool		write = argc > 1 && strcmp(argv[1], "--write") == 0;
 	const char *shared = unit_shared_dir();
-	char		root[1024];
 	size_t		model_len;
 	unsigned char *blob;
 	SerModel   *model;
 	SerFeatureParams params;
 	SerError	err;
-	ClipResult *results;
-	int			n = 0,
-				n_classes;
+	int			n_classes;
 	char		kernel[128];
-	DIR		   *probe;
-	bool		ok = true;
 
 	if (shared == NULL)
 	{
 		UNIT_SKIP(1, "golden predictions need the RAVDESS corpus: ../shared not present");
 		return unit_done();
 	}
-	snprintf(root, sizeof(root), "%s/data/ravdess16k", shared);
-	if ((probe = opendir(root)) == NULL)
-	{
-		UNIT_SKIP(1, "golden predictions need the RAVDESS corpus: ../shared/data/ravdess16k not present");
-		return unit_done();
-	}
-	closedir(probe);
 	blob = read_whole_file(MODEL_PATH, &model_len);
 	if (blob == NULL)
 	{
@@ -384,15 +408,8 @@ main(int argc, char **argv)
 	for (char *c = kernel; *c; c++)
 		if (*c == ' ')
 			*c = '_';
-	results = calloc(MAX_CLIPS, sizeof(ClipResult));
-	for (int actor = 1; actor <= N_ACTORS && ok; actor++)
-		ok = classify_actor(root, actor, model, &params, n_classes, results, &n);
-	UNIT_OK(ok && n == 1200, "classified every clip of the corpus alone and with its actor's profile (%d)", n);
-	if (ok && write)
-		UNIT_OK(write_golden(results, n, n_classes, kernel), "wrote %s", GOLDEN_PATH);
-	else if (ok)
-		compare_with_golden(results, n, n_classes, kernel);
-	free(results);
+	check_corpus(shared, "ravdess16k", write, model, &params, n_classes, kernel);
+	check_corpus(shared, "ravdess48k", write, model, &params, n_classes, kernel);
 	ser_model_free(model);
 	return unit_done();
 }
