@@ -8,35 +8,27 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "classifier/recipe.h"
 #include "model/metrics.h"
 
 /*
- * The recipe of the shipped model, chosen by speaker-grouped cross-validation
- * on RAVDESS actors 01-20 (model/README.md lists what each choice measured):
- * speaker normalisation; an ensemble of 3 networks; a narrower network than
- * the architecture's own default (32-channel stem, three 16-channel
- * branches, one residual block), dropout 0.5 and weight decay 1e-3 (with
- * ~1,000 training clips the wider network and lighter regularisation
- * overfit); 25 epochs on all training speakers, no early stopping: holding
- * out 15 % of the speakers for it cost 3 points of UAR per network, as the
- * epoch it picks on 3 speakers is noise.
+ * The trainer's mechanics (model/train.c), the recipe's arguments
+ * (recipe.c), and the architecture of the shipped model, narrower than the
+ * network's own default (32-channel stem, three 16-channel branches, one
+ * residual block, dropout 0.5): with ~1,000 training clips the wider
+ * network overfits (model/README.md).
  */
 void
 ser_classifier_spec_default(SerClassifierSpec *spec)
 {
 	memset(spec, 0, sizeof(*spec));
 	ser_train_default_config(&spec->train);
-	spec->train.max_epochs = 25;
-	spec->train.patience = 10;
-	spec->train.l2 = 1e-3f;
-	spec->validation_fraction = 0.0;
 	spec->stem_channels = 32;
 	spec->branch_channels = 16;
 	spec->n_res_blocks = 1;
 	spec->dropout = 0.5f;
 	spec->frame_cmn = 0;
-	spec->speaker_normalise = true;
-	spec->ensemble = 3;
+	ser_recipe_defaults(spec, NULL);
 }
 
 SerStatus
@@ -58,7 +50,7 @@ ser_classifier_net_config(const SerClassifierSpec *spec, const SerFeatureParams 
 	if (spec->dropout >= 0)
 		cfg->dropout_fused = cfg->dropout_hidden = spec->dropout;
 	cfg->frame_cmn = spec->frame_cmn;
-	cfg->speaker_norm = spec->speaker_normalise ? 1 : 0;
+	cfg->speaker_normalisation = spec->speaker_normalisation ? 1 : 0;
 	return ser_net_config_validate(cfg, err);
 }
 
@@ -130,10 +122,12 @@ static SerStatus
 grow_model(SerModel **model, const SerTrainResult *r, const float *population, const char *params_text,
 		   const char *classes, const char *info, SerError *err)
 {
-	if (*model == NULL)
-		return ser_model_create(r->net, r->frame_mean, r->frame_std, r->utt_mean, r->utt_std, population,
-								params_text, classes, info, model, err);
-	return ser_model_add_member(*model, r->net, r->frame_mean, r->frame_std, r->utt_mean, r->utt_std, err);
+	SerStatus	st;
+
+	if (*model == NULL &&
+		(st = ser_model_create(&r->net->cfg, population, params_text, classes, info, model, err)) != SER_OK)
+		return st;
+	return ser_model_add_member(*model, r->net, &r->norm, err);
 }
 
 /*
@@ -162,8 +156,8 @@ train_on(SerCorpus *corpus, int n_classes, const SerClassifierSpec *spec, const 
 	st = ser_classifier_net_config(spec, &corpus->params, n_classes, net_cfg, err);
 	if (st != SER_OK)
 		goto done;
-	corpus->speaker_normalise = spec->speaker_normalise;
-	if (spec->speaker_normalise && corpus->profiles == NULL)
+	corpus->speaker_normalisation = spec->speaker_normalisation;
+	if (spec->speaker_normalisation && corpus->profiles == NULL)
 	{
 		st = ser_corpus_build_profiles(corpus, err);
 		if (st != SER_OK)
@@ -282,7 +276,7 @@ ser_classifier_train(SerCorpus *corpus, const char *const *class_names, int n_cl
 		st = join_classes(class_names, n_classes, &classes, err);
 	if (summary == NULL)
 		summary = &local;
-	if (st == SER_OK && spec->speaker_normalise)
+	if (st == SER_OK && spec->speaker_normalisation)
 		st = population_profile(corpus, candidate, &population, err);
 	used = (size_t) snprintf(info, sizeof(info), "%s%s", train_info ? train_info : "",
 							 train_info && train_info[0] ? "; " : "");
@@ -328,15 +322,9 @@ ser_classifier_train(SerCorpus *corpus, const char *const *class_names, int n_cl
 	if (st == SER_OK)
 	{
 		/* The model was assembled before the whole story was known. */
-		char	   *text = ser_malloc(strlen(info) + 1);
-
-		if (text == NULL)
-			st = ser_error(err, SER_ENOMEM, "out of memory");
-		else
+		st = ser_model_set_train_info(model, info, err);
+		if (st == SER_OK)
 		{
-			strcpy(text, info);
-			ser_free(model->train_info);
-			model->train_info = text;
 			*model_out = model;
 			model = NULL;
 		}
@@ -368,7 +356,7 @@ predict_without_profile(SerCorpus *corpus, const SerModel *model, int n_classes,
 			st = ser_error(err, SER_EINTERNAL, "clip %d has no features", test_idx[j]);
 		else
 			st = ser_model_predict(model, clean->frames, (int) clean->n_frames, clean->n_frame_features,
-								   clean->utterance, clean->n_utterance, NULL, probs, err);
+								   clean->utterance, clean->n_utterance, NULL, 0, probs, err);
 		for (int k = 1; st == SER_OK && k < n_classes; k++)
 			if (probs[k] > probs[best])
 				best = k;
@@ -423,7 +411,7 @@ ser_classifier_crossval(SerCorpus *corpus, int n_classes, const SerClassifierSpe
 			break;
 		}
 		memset(sum, 0, sizeof(float) * (size_t) n_test * n_classes);
-		if (pred_without_profile_out != NULL && spec->speaker_normalise)
+		if (pred_without_profile_out != NULL && spec->speaker_normalisation)
 			st = population_profile(corpus, candidate, &population, err);
 		/* Each member votes with its class probabilities, as the ensemble model does. */
 		for (int k = 0; k < n_members && st == SER_OK; k++)
@@ -445,8 +433,8 @@ ser_classifier_crossval(SerCorpus *corpus, int n_classes, const SerClassifierSpe
 				data.labels = corpus->labels;
 				data.get_sample = ser_corpus_get_sample;
 				data.sample_ctx = corpus;
-				st = ser_train_predict(result.net, &data, result.frame_mean, result.frame_std, result.utt_mean,
-									   result.utt_std, test_idx, n_test, spec->train.batch_size, NULL, probs, err);
+				st = ser_train_predict(result.net, &data, &result.norm, test_idx, n_test, spec->train.batch_size,
+									   NULL, probs, err);
 			}
 			for (size_t j = 0; st == SER_OK && j < (size_t) n_test * n_classes; j++)
 				sum[j] += probs[j];
@@ -488,20 +476,22 @@ done:
 SerStatus
 ser_classifier_model_params(const SerModel *model, SerFeatureParams *params, SerError *err)
 {
-	SerStatus	st = ser_feature_params_parse(model->feature_params ? model->feature_params : "", params, err);
+	const SerNetConfig *cfg = ser_model_config(model);
+	const char *text = ser_model_feature_params(model);
+	SerStatus	st = ser_feature_params_parse(text ? text : "", params, err);
 
 	if (st != SER_OK)
 	{
 		ser_error(err, SER_ECORRUPT, "model holds unreadable feature parameters");
 		return SER_ECORRUPT;
 	}
-	if (ser_frame_feature_count(params) != model->net->cfg.n_frame_features ||
-		ser_utterance_feature_count(params) != model->net->cfg.n_utt_features)
+	if (ser_frame_feature_count(params) != cfg->n_frame_features ||
+		ser_utterance_feature_count(params) != cfg->n_utt_features)
 	{
 		ser_error(err, SER_ECORRUPT, "model does not match its feature parameters");
 		ser_error_detail(err, "The parameters give %d frame and %d utterance features; the network takes %d and %d.",
 						 ser_frame_feature_count(params), ser_utterance_feature_count(params),
-						 model->net->cfg.n_frame_features, model->net->cfg.n_utt_features);
+						 cfg->n_frame_features, cfg->n_utt_features);
 		return SER_ECORRUPT;
 	}
 	return SER_OK;
@@ -515,25 +505,16 @@ ser_classifier_predict(const SerModel *model, const SerFeatureParams *params,
 	SerFeatureSet set;
 	SerStatus	st;
 
-	if (speaker_profile != NULL)
-	{
-		if (!model->net->cfg.speaker_norm)
-		{
-			ser_error(err, SER_EINVAL, "model was trained without speaker normalisation");
-			ser_error_detail(err, "Only a model trained with speaker normalisation takes a speaker profile.");
-			return SER_EINVAL;
-		}
-		st = ser_profile_check(speaker_profile, profile_length, model->net->cfg.n_frame_features,
-							   model->net->cfg.n_utt_features, err);
-		if (st != SER_OK)
-			return st;
-	}
+	/* Judged before the features are computed, so a wrong profile fails fast. */
+	if (speaker_profile != NULL &&
+		(st = ser_model_check_speaker_profile(model, speaker_profile, profile_length, err)) != SER_OK)
+		return st;
 	memset(&set, 0, sizeof(set));
 	st = ser_extract_features(params, pcm, n, SER_FEATURES_FRAMES | SER_FEATURES_UTTERANCE, &set, err);
 	if (st != SER_OK)
 		return st;
 	st = ser_model_predict(model, set.frames, (int) set.n_frames, set.n_frame_features,
-						   set.utterance, set.n_utterance, speaker_profile, probs, err);
+						   set.utterance, set.n_utterance, speaker_profile, profile_length, probs, err);
 	ser_feature_set_free(&set);
 	return st;
 }

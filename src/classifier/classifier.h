@@ -11,7 +11,7 @@
  * clips drawn by whole groups (speakers) from the training folds only, never
  * from the clips being evaluated.
  *
- * Speaker normalisation (spec.speaker_normalise): every clip's features
+ * Speaker normalisation (spec.speaker_normalisation): every clip's features
  * have the profile of its group subtracted, computed from all the group's
  * clips without their labels.  In cross-validation that includes the test
  * speakers' profiles, from their own (unlabelled) clips: the protocol of a
@@ -23,7 +23,8 @@
 #define SER_CLASSIFIER_CLASSIFIER_H
 
 #include "classifier/corpus.h"
-#include "model/network.h"
+#include "model/model.h"
+#include "model/model_format.h"
 #include "model/train.h"
 
 typedef struct SerClassifierSpec
@@ -38,7 +39,7 @@ typedef struct SerClassifierSpec
 	int			fused_hidden;
 	float		dropout;
 	int			frame_cmn;		/* per-clip mean normalisation of frames (SerNetConfig) */
-	bool		speaker_normalise;	/* subtract each group's profile (features/profile.h) */
+	bool		speaker_normalisation;	/* subtract each group's profile (features/profile.h) */
 	int			ensemble;		/* networks trained with seeds seed, seed+1, ...; probabilities averaged */
 } SerClassifierSpec;
 

@@ -198,7 +198,7 @@ normalise_sample(SerCorpus *c, int index, const float **frames, int n_frames, co
 	size_t		need = (size_t) n_frames * F + D;
 	const float *profile;
 
-	if (!c->speaker_normalise)
+	if (!c->speaker_normalisation)
 		return SER_OK;
 	if (c->profiles == NULL || g < 0 || g >= c->n_groups)
 		return ser_error(err, SER_EINTERNAL, "speaker profiles are not built for clip %d", index);

@@ -18,7 +18,7 @@
  *   additive white noise at an SNR uniform in [snr_min_db, snr_max_db]
  *   relative to the clip's RMS.
  *
- * Speaker normalisation (features/profile.h): with speaker_normalise set,
+ * Speaker normalisation (features/profile.h): with speaker_normalisation set,
  * ser_corpus_build_profiles computes every group's profile from the clean
  * features of all its clips (labels unused), and every sample, clean or
  * perturbed, has its group's profile subtracted.
@@ -67,7 +67,7 @@ typedef struct SerCorpus
 	float	   *resampled;
 	size_t		resampled_cap;
 	/* speaker normalisation */
-	bool		speaker_normalise;
+	bool		speaker_normalisation;
 	int			n_groups;		/* max group + 1 */
 	float	   *profiles;		/* [n_groups][ser_profile_length] */
 	float	   *normalised;		/* scratch: a sample's frames, then its utterance vector */
@@ -82,7 +82,7 @@ void		ser_corpus_free(SerCorpus *c);
 /*
  * Compute the clean features of every clip (if not yet done) and every
  * group's profile; groups must be >= 0.  Needed before sampling when
- * speaker_normalise is set.
+ * speaker_normalisation is set.
  */
 SerStatus	ser_corpus_build_profiles(SerCorpus *c, SerError *err);
 

@@ -1,7 +1,7 @@
 /*
- * network.h — the emotion classifier: architecture, training-time forward
- * and backward passes, batch-norm folding, and the inference model with its
- * blob (de)serialisation.
+ * network.h — the emotion classifier's network: architecture, training-time
+ * forward and backward passes, batch-norm folding.  Its hyper-parameters
+ * are net_config.h; the model that wraps trained networks is model.h.
  *
  * Architecture (every size is a hyper-parameter kept in the model):
  *
@@ -34,52 +34,11 @@
 
 #include "common/runtime.h"
 #include "model/layers.h"
+#include "model/net_config.h"
 #include "model/rng.h"
 
-#define SER_NET_MAX_BRANCHES 4
-#define SER_NET_MAX_RES 8
 #define SER_NET_MAX_PARAMS 128
-#define SER_NET_MAX_CLASSES 64
 #define SER_PARAM_NAME 48
-#define SER_MODEL_MAX_MEMBERS 16	/* networks in an ensemble */
-
-typedef struct SerNetConfig
-{
-	int			n_frame_features;	/* F */
-	int			n_utt_features;		/* D */
-	int			n_classes;			/* K */
-	int			stem_channels;		/* C0 */
-	int			branch_channels;	/* Cb */
-	int			n_branches;			/* parallel convolutions */
-	int			branch_kernels[SER_NET_MAX_BRANCHES];	/* odd kernel sizes */
-	int			n_res_blocks;		/* R */
-	int			res_kernel;			/* odd */
-	int			se_reduction;		/* SE bottleneck = C1 / se_reduction */
-	int			attention_dim;		/* A */
-	int			utt_hidden;			/* U */
-	int			fused_hidden;		/* H */
-	float		dropout_fused;		/* on the concatenated vector, training only */
-	float		dropout_hidden;		/* after the fused hidden layer, training only */
-	int			frame_cmn;			/* 1: subtract each clip's own mean from every normalised
-									 * frame feature (per-utterance mean normalisation, which
-									 * removes speaker and channel offsets from the frame
-									 * branch; absolute levels stay in the utterance vector) */
-	int			speaker_norm;		/* 1: inputs have a speaker profile subtracted before the
-									 * normalisation (features/profile.h); the model then
-									 * holds a population profile for speakers without one */
-} SerNetConfig;
-
-/* Per-clip mean normalisation of frames[T][F] in place (see frame_cmn). */
-void		ser_frames_subtract_mean(float *frames, int n_frames, int n_features);
-
-/* The default architecture for F frame features, D utterance features, K classes. */
-void		ser_net_default_config(SerNetConfig *cfg, int n_frame_features, int n_utt_features,
-								   int n_classes);
-/* Check every field (SER_EINVAL with the field named). */
-SerStatus	ser_net_config_validate(const SerNetConfig *cfg, SerError *err);
-/* "key=value" lines, the form kept in the model blob; and back (SER_ECORRUPT on bad text). */
-SerStatus	ser_net_config_to_text(const SerNetConfig *cfg, char *buf, size_t size, SerError *err);
-SerStatus	ser_net_config_from_text(const char *text, SerNetConfig *cfg, SerError *err);
 
 typedef struct SerParam
 {
@@ -152,79 +111,7 @@ void		ser_net_zero_grad(SerNet *net);
 /* An inference net with every BN folded into the layer before it. */
 SerStatus	ser_net_fold(const SerNet *net, SerNet **folded, SerError *err);
 
-/* ---- the inference model: a folded net plus what it needs around it ---- */
-
-/* A further member of an ensemble (see SerModel). */
-typedef struct SerModelMember
-{
-	SerNet	   *net;			/* folded */
-	float	   *frame_mean;
-	float	   *frame_std;
-	float	   *utt_mean;
-	float	   *utt_std;
-} SerModelMember;
-
-/*
- * An ensemble of networks of one architecture (trained with different
- * seeds) whose class probabilities are averaged; a single network is an
- * ensemble of one.  The first member is net and the statistics below, the
- * others are more[0 .. n_more).
- */
-typedef struct SerModel
-{
-	SerNet	   *net;			/* folded */
-	float	   *frame_mean;		/* [F] normalisation, from the training split */
-	float	   *frame_std;		/* [F] */
-	float	   *utt_mean;		/* [D] */
-	float	   *utt_std;		/* [D] */
-	int			n_more;
-	SerModelMember *more;
-	float	   *population_profile; /* [1 + F + D] with cfg.speaker_norm, else NULL */
-	char	   *feature_params; /* the feature module's parameter text, opaque here */
-	char	   *classes;		/* class names, one per line, in output order */
-	char	   *train_info;		/* free text about training (may be empty) */
-} SerModel;
-
-/*
- * Assemble a model (copies everything): folds net, checks that the class
- * list has cfg.n_classes lines and that the statistics are finite with
- * positive standard deviations.  population_profile is required exactly
- * when cfg.speaker_norm is set: the profile of the training recordings,
- * subtracted for a speaker without a profile of their own.
- */
-SerStatus	ser_model_create(const SerNet *net, const float *frame_mean, const float *frame_std,
-							 const float *utt_mean, const float *utt_std,
-							 const float *population_profile, const char *feature_params,
-							 const char *classes, const char *train_info, SerModel **out,
-							 SerError *err);
-/*
- * Add a member to an ensemble: net (training form, folded here) must have
- * the model's architecture; its own normalisation statistics.
- */
-SerStatus	ser_model_add_member(SerModel *model, const SerNet *net, const float *frame_mean,
-								 const float *frame_std, const float *utt_mean, const float *utt_std,
-								 SerError *err);
-/* Number of parameters of all members. */
-size_t		ser_model_parameter_count(const SerModel *model);
-void		ser_model_free(SerModel *model);
-SerStatus	ser_model_save(const SerModel *model, unsigned char **blob, size_t *len, SerError *err);
-/* Parse, verify (see tensor_blob.h) and check every tensor's name and shape. */
-SerStatus	ser_model_load(const void *blob, size_t len, SerModel **out, SerError *err);
-/* Name of class i (0-based) copied into buf; false if out of range. */
-bool		ser_model_class_name(const SerModel *model, int index, char *buf, size_t size);
-
-/*
- * Class probabilities probs[K] for one clip: frames[T][F] and utt[D], raw
- * (normalised here with the model's statistics).  speaker_profile (1 + F + D
- * values, checked by the caller with ser_profile_check) is the speaker's
- * profile for a speaker-normalised model, or NULL to use the model's
- * population profile; giving one to a model trained without speaker
- * normalisation is an error.  Allocates only through ser_malloc and
- * releases it all before returning; the same input always gives the same
- * bits.
- */
-SerStatus	ser_model_predict(const SerModel *model, const float *frames, int n_frames, int n_frame_features,
-							  const float *utt, int n_utt_features, const float *speaker_profile,
-							  float *probs, SerError *err);
+/* An inference (folded) net of architecture cfg with zero weights, for a loader to fill. */
+SerStatus	ser_net_create_folded(const SerNetConfig *cfg, SerNet **out, SerError *err);
 
 #endif							/* SER_MODEL_NETWORK_H */

@@ -52,10 +52,7 @@ ser_train_result_free(SerTrainResult *result)
 	if (result == NULL)
 		return;
 	ser_net_free(result->net);
-	ser_free(result->frame_mean);
-	ser_free(result->frame_std);
-	ser_free(result->utt_mean);
-	ser_free(result->utt_std);
+	ser_norm_stats_free(&result->norm);
 	memset(result, 0, sizeof(*result));
 }
 
@@ -160,10 +157,7 @@ fetch(const SerTrainData *data, uint64_t seed, int index, int epoch, const float
 
 typedef struct Norm
 {
-	const float *frame_mean,
-			   *frame_std,
-			   *utt_mean,
-			   *utt_std;
+	const SerNormStats *stats;
 	bool		cmn;			/* per-clip mean normalisation of frames (SerNetConfig.frame_cmn) */
 } Norm;
 
@@ -214,14 +208,7 @@ load_batch(const SerTrainData *data, uint64_t seed, const int *idx, int count, i
 		if ((st = grow_rows(b, row0 + keep, F, err)) != SER_OK)
 			return st;
 		dst = b->frames + row0 * F;
-		for (int t = 0; t < keep; t++)
-			for (int i = 0; i < F; i++)
-				dst[(size_t) t * F + i] = (frames[(size_t) (start + t) * F + i] - norm->frame_mean[i]) /
-					norm->frame_std[i];
-		for (int i = 0; i < D; i++)
-			udst[i] = (utt[i] - norm->utt_mean[i]) / norm->utt_std[i];
-		if (norm->cmn)
-			ser_frames_subtract_mean(dst, keep, F);
+		ser_normalise_clip(norm->stats, norm->cmn, frames + (size_t) start * F, keep, F, utt, D, dst, udst);
 		if (aug != NULL)
 		{
 			int			cap_t = keep / 5;
@@ -310,8 +297,8 @@ compute_norm(const SerTrainData *data, SerTrainResult *res, SerError *err)
 			double		var = fsq[i] / rows - mean * mean;
 			double		sd = var > 0.0 ? sqrt(var) : 0.0;
 
-			res->frame_mean[i] = (float) mean;
-			res->frame_std[i] = sd > 1e-6 ? (float) sd : 1.0f;
+			res->norm.frame_mean[i] = (float) mean;
+			res->norm.frame_std[i] = sd > 1e-6 ? (float) sd : 1.0f;
 		}
 		for (int i = 0; i < D; i++)
 		{
@@ -319,8 +306,8 @@ compute_norm(const SerTrainData *data, SerTrainResult *res, SerError *err)
 			double		var = usq[i] / data->n_train - mean * mean;
 			double		sd = var > 0.0 ? sqrt(var) : 0.0;
 
-			res->utt_mean[i] = (float) mean;
-			res->utt_std[i] = sd > 1e-6 ? (float) sd : 1.0f;
+			res->norm.utt_mean[i] = (float) mean;
+			res->norm.utt_std[i] = sd > 1e-6 ? (float) sd : 1.0f;
 		}
 	}
 	ser_free(acc);
@@ -330,13 +317,11 @@ compute_norm(const SerTrainData *data, SerTrainResult *res, SerError *err)
 /* ---- evaluation ---- */
 
 SerStatus
-ser_train_predict(SerNet *net, const SerTrainData *data, const float *frame_mean,
-				  const float *frame_std, const float *utt_mean, const float *utt_std,
-				  const int *idx, int n, int batch_size, int *pred_out, float *probs_out,
+ser_train_predict(SerNet *net, const SerTrainData *data, const SerNormStats *stats, const int *idx, int n, int batch_size, int *pred_out, float *probs_out,
 				  SerError *err)
 {
 	Batch		b;
-	Norm		norm = {frame_mean, frame_std, utt_mean, utt_std, net->cfg.frame_cmn != 0};
+	Norm		norm = {stats, net->cfg.frame_cmn != 0};
 	int			K = net->cfg.n_classes;
 	SerStatus	st = SER_OK;
 
@@ -451,10 +436,8 @@ ser_train(const SerNetConfig *net_cfg, const SerTrainConfig *cfg, const SerTrain
 		(st = check_inputs(net_cfg, cfg, data, err)) != SER_OK)
 		return st;
 
-	res->frame_mean = ser_malloc_array((size_t) F, sizeof(float));
-	res->frame_std = ser_malloc_array((size_t) F, sizeof(float));
-	res->utt_mean = ser_malloc_array((size_t) D, sizeof(float));
-	res->utt_std = ser_malloc_array((size_t) D, sizeof(float));
+	if ((st = ser_norm_stats_alloc(&res->norm, F, D, err)) != SER_OK)
+		goto cleanup;
 	order = ser_malloc_array((size_t) data->n_train, sizeof(int));
 	by_class = ser_malloc_array((size_t) data->n_train, sizeof(int));
 	if (data->n_val > 0)
@@ -463,7 +446,7 @@ ser_train(const SerNetConfig *net_cfg, const SerTrainConfig *cfg, const SerTrain
 		val_probs = ser_malloc_array((size_t) data->n_val * K, sizeof(float));
 		val_truth = ser_malloc_array((size_t) data->n_val, sizeof(int));
 	}
-	if (!res->frame_mean || !res->frame_std || !res->utt_mean || !res->utt_std || !order || !by_class ||
+	if (!order || !by_class ||
 		(data->n_val > 0 && (!val_pred || !val_probs || !val_truth)))
 	{
 		st = ser_error(err, SER_ENOMEM, "out of memory for training");
@@ -491,10 +474,7 @@ ser_train(const SerNetConfig *net_cfg, const SerTrainConfig *cfg, const SerTrain
 
 	if ((st = compute_norm(data, res, err)) != SER_OK)
 		goto cleanup;
-	norm.frame_mean = res->frame_mean;
-	norm.frame_std = res->frame_std;
-	norm.utt_mean = res->utt_mean;
-	norm.utt_std = res->utt_std;
+	norm.stats = &res->norm;
 	norm.cmn = net_cfg->frame_cmn != 0;
 
 	ser_rng_seed_stream(&rng, cfg->seed, UINT64_C(0xFFFFFFFF));
@@ -603,8 +583,7 @@ ser_train(const SerNetConfig *net_cfg, const SerTrainConfig *cfg, const SerTrain
 			SerMetrics	m;
 			double		vloss = 0.0;
 
-			if ((st = ser_train_predict(net, data, norm.frame_mean, norm.frame_std, norm.utt_mean, norm.utt_std,
-										data->val_idx, data->n_val, cfg->batch_size, val_pred, val_probs,
+			if ((st = ser_train_predict(net, data, norm.stats, data->val_idx, data->n_val, cfg->batch_size, val_pred, val_probs,
 										err)) != SER_OK)
 				goto cleanup;
 			for (int s = 0; s < data->n_val; s++)

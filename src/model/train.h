@@ -23,6 +23,7 @@
 
 #include "common/runtime.h"
 #include "model/network.h"
+#include "model/normalise.h"
 #include "model/rng.h"
 
 #define SER_EPOCH_CLEAN (-1)
@@ -105,10 +106,7 @@ typedef struct SerTrainData
 typedef struct SerTrainResult
 {
 	SerNet	   *net;			/* training form, weights of the best epoch */
-	float	   *frame_mean;		/* [F], from the training clips only */
-	float	   *frame_std;
-	float	   *utt_mean;		/* [D] */
-	float	   *utt_std;
+	SerNormStats norm;			/* from the training clips only */
 	int			epochs_run;
 	int			best_epoch;		/* epoch whose weights were kept (last one without validation) */
 	double		best_val_uar;	/* NaN without validation */
@@ -129,9 +127,7 @@ void		ser_train_result_free(SerTrainResult *result);
  * the given statistics; probs_out (n x K) may be NULL.  Used for validation
  * and by callers for cross-validation folds.
  */
-SerStatus	ser_train_predict(SerNet *net, const SerTrainData *data, const float *frame_mean,
-							  const float *frame_std, const float *utt_mean, const float *utt_std,
-							  const int *idx, int n, int batch_size, int *pred_out, float *probs_out,
-							  SerError *err);
+SerStatus	ser_train_predict(SerNet *net, const SerTrainData *data, const SerNormStats *stats, const int *idx,
+							  int n, int batch_size, int *pred_out, float *probs_out, SerError *err);
 
 #endif							/* SER_MODEL_TRAIN_H */

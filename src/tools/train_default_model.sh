@@ -25,8 +25,6 @@ done
 [ -d "$DATA" ] || die "no RAVDESS folder at $DATA"
 DATA=$(cd "$DATA" && pwd)
 
-# The training arguments of the shipped model (also recorded in the model).
-ARGS="epochs => ${EPOCHS:-25}, validation_fraction => 0, seed => ${SEED:-1}, speaker_normalisation => true, ensemble => ${ENSEMBLE:-3}"
 QUERY="SELECT audio, emotion_name, actor::text FROM ravdess_metadata
        WHERE actor BETWEEN 1 AND 20 AND (NOT identical_content OR repetition = 1)"
 
@@ -42,6 +40,20 @@ chmod -R a+rX "$DATA" 2>/dev/null || true
 psql -X -q -v ON_ERROR_STOP=1 -c "CREATE EXTENSION ser" \
 	-c "SET client_min_messages = warning" -c "SELECT * FROM ser_load_ravdess('$DATA', true)"
 psql -X -q -At -c "SELECT count(*) || ' recordings, ' || count(DISTINCT actor) || ' actors' FROM ravdess_metadata"
+
+# The training arguments of the shipped model: the recipe's defaults as the
+# extension defines them (ser_training_defaults()), with EPOCHS, SEED and
+# ENSEMBLE from the environment taking precedence; recorded in
+# evaluation.txt and, by ser_train, in the model.
+ARGS=$(psql -X -At -v ON_ERROR_STOP=1 -v epochs="${EPOCHS:-}" -v seed="${SEED:-}" -v ensemble="${ENSEMBLE:-}" <<'SQL'
+SELECT string_agg(format('%s => %s', d.argument, coalesce(nullif(o.value, ''), d.default_value)), ', '
+                  ORDER BY d.n)
+FROM ser_training_defaults() WITH ORDINALITY AS d(argument, type, default_value, minimum, maximum, description, n)
+LEFT JOIN (VALUES ('epochs', :'epochs'), ('seed', :'seed'), ('ensemble', :'ensemble')) AS o(argument, value)
+  USING (argument);
+SQL
+)
+[ -n "$ARGS" ] || die "could not read the training defaults"
 
 OUT="$ROOT/model/evaluation.txt"
 {

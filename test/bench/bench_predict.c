@@ -63,7 +63,7 @@ main(void)
 			return 1;
 		t2 = bench_now_ms();
 		if (ser_model_predict(model, set.frames, (int) set.n_frames, set.n_frame_features, set.utterance,
-							  set.n_utterance, NULL, probs, &err) != SER_OK)
+							  set.n_utterance, NULL, 0, probs, &err) != SER_OK)
 			return 1;
 		t3 = bench_now_ms();
 		if (r >= 10)

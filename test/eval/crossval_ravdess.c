@@ -213,7 +213,7 @@ main(int argc, char **argv)
 		else if (strcmp(argv[i], "--validation-fraction") == 0 && i + 1 < argc)
 			spec.validation_fraction = atof(argv[++i]);
 		else if (strcmp(argv[i], "--no-speaker-norm") == 0)
-			spec.speaker_normalise = false;
+			spec.speaker_normalisation = false;
 		else
 		{
 			fprintf(stderr, "usage: %s [--dir D] [--networks K] [--seed S] [--epochs E] "
@@ -233,7 +233,7 @@ main(int argc, char **argv)
 	for (int v = 0; v < N_VARIANTS; v++)
 		sum[v] = calloc((size_t) corpus.n_clips * N_CLASSES, sizeof(float));
 	printf("%d recordings, 5 folds of 4 actors; %s, %d epochs, validation fraction %g\n", corpus.n_clips,
-		   spec.speaker_normalise ? "speaker-normalised" : "not speaker-normalised", spec.train.max_epochs,
+		   spec.speaker_normalisation ? "speaker-normalised" : "not speaker-normalised", spec.train.max_epochs,
 		   spec.validation_fraction);
 
 	for (int k = 0; k < networks; k++)
@@ -263,10 +263,10 @@ main(int argc, char **argv)
 					continue;
 				for (int v = 0; v < N_VARIANTS; v++)
 				{
-					bool		have = spec.speaker_normalise && v != PROFILE_NONE &&
+					bool		have = spec.speaker_normalisation && v != PROFILE_NONE &&
 						variant_profile(&corpus, g, v, &rng, profile);
 
-					if (!spec.speaker_normalise && v != PROFILE_NONE)
+					if (!spec.speaker_normalisation && v != PROFILE_NONE)
 						continue;
 					for (int i = 0; i < corpus.n_clips; i++)
 					{
@@ -276,12 +276,12 @@ main(int argc, char **argv)
 						if (corpus.groups[i] != g)
 							continue;
 						if (ser_model_predict(model, cl->frames, (int) cl->n_frames, F, cl->utterance, D,
-											  have ? profile : NULL, p, &err) != SER_OK)
+											  have ? profile : NULL, have ? ser_profile_length(F, D) : 0, p, &err) != SER_OK)
 							die("prediction", &err);
 						for (int q = 0; q < N_CLASSES; q++)
 						{
 							sum[v][(size_t) i * N_CLASSES + q] += p[q];
-							if (v == PROFILE_ALL || (!spec.speaker_normalise && v == PROFILE_NONE))
+							if (v == PROFILE_ALL || (!spec.speaker_normalisation && v == PROFILE_NONE))
 								alone[(size_t) i * N_CLASSES + q] = p[q];
 						}
 					}
@@ -295,7 +295,7 @@ main(int argc, char **argv)
 			   (unsigned long long) spec.train.seed, fold_mean_uar(&corpus, fold_of, n_folds, alone, &sd));
 		printf(" ± %.4f\n", sd);
 		for (int v = 0; v < N_VARIANTS; v++)
-			if (spec.speaker_normalise || v == PROFILE_NONE)
+			if (spec.speaker_normalisation || v == PROFILE_NONE)
 			{
 				double		m = fold_mean_uar(&corpus, fold_of, n_folds, sum[v], &sd);
 

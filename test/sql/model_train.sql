@@ -61,6 +61,17 @@ SELECT name, training->>'ensemble' AS ensemble, training->>'speaker_normalisatio
 FROM ser_models WHERE name IN ('single', 'ordered') ORDER BY name;
 DELETE FROM ser_models WHERE name = 'single';
 
+-- The recipe: every training argument, its default and range, defined once
+-- in the core.  NULL or a left-out argument means the default.
+SELECT * FROM ser_training_defaults();
+SELECT model FROM ser_train('nulls', 'SELECT audio, label, speaker FROM train_rows', epochs => 1, batch_size => 4,
+                            seed => NULL, speaker_normalisation => NULL, perturbation => NULL, ensemble => 1);
+SELECT training->>'seed' AS seed, training->>'speaker_normalisation' AS speaker_normalisation,
+       training->>'perturbation' AS perturbation, training->>'learning_rate' AS learning_rate,
+       training->>'weight_decay' AS weight_decay
+FROM ser_models WHERE name = 'nulls';
+DELETE FROM ser_models WHERE name = 'nulls';
+
 -- Bad calls.
 SELECT ser_train('default', 'SELECT audio, label, speaker FROM train_rows');
 SELECT ser_train('', 'SELECT audio, label, speaker FROM train_rows');
@@ -78,12 +89,37 @@ SELECT ser_train('bad', 'SELECT audio, label, speaker FROM train_rows', batch_si
 SELECT ser_train('bad', 'SELECT audio, label, speaker FROM train_rows', learning_rate => 0);
 SELECT ser_train('bad', 'SELECT audio, label, speaker FROM train_rows', validation_fraction => 0.9);
 SELECT ser_train('bad', 'SELECT audio, label, speaker FROM train_rows', classes => ARRAY['tone', 'tone']);
-SELECT ser_train('bad', 'SELECT audio, label, speaker FROM train_rows', seed => NULL);
 SELECT ser_train('bad', 'SELECT audio, label, speaker FROM train_rows', ensemble => 0);
 SELECT ser_train('bad', 'SELECT audio, label, speaker FROM train_rows', ensemble => 17);
-SELECT ser_train('bad', 'SELECT audio, label, speaker FROM train_rows', speaker_normalisation => NULL);
 SELECT ser_train('bad', 'SELECT audio, repeat(''x'', 201), speaker FROM train_rows');
 SELECT ser_train('bad', 'SELECT audio, '''', speaker FROM train_rows');
+
+-- Training queries that are not one query that reads: each refused with
+-- what is wrong (and nothing changed).
+SELECT sqlstate_of($$SELECT ser_train('bad', '')$$);
+SELECT sqlstate_of($$SELECT ser_train('bad', '  ;  ')$$);
+SELECT sqlstate_of($$SELECT ser_train('bad', 'SELECT audio, label, speaker FROM train_rows; SELECT 1')$$);
+SELECT sqlstate_of($$SELECT ser_train('bad', 'WITH gone AS (DELETE FROM train_rows RETURNING *) SELECT * FROM gone')$$);
+SELECT sqlstate_of($$SELECT ser_train('bad', 'DELETE FROM train_rows RETURNING audio, label, speaker')$$);
+SELECT sqlstate_of($$SELECT ser_train('bad', 'SELECT audio, label, speaker FROM train_rows FOR UPDATE')$$);
+SELECT sqlstate_of($$SELECT ser_train('bad', 'CREATE TABLE t AS SELECT 1')$$);
+SELECT count(*) AS rows_kept FROM train_rows;
+
+-- A huge model name is shown clipped in messages, not echoed whole.
+SELECT sqlstate_of(format('SELECT ser_model_info(%L)', repeat('x', 100000)));
+SELECT sqlstate_of(format($$SELECT ser_predict(audio, %L) FROM fixtures WHERE name = 'tone440_16k.flac'$$,
+                          repeat('é', 50000)));
+INSERT INTO ser_models (name, format_version, classes, feature_params, architecture, training, size_bytes, weights)
+VALUES (repeat('m', 100000), 1, '{a,b}', '', '', '{}', 4, '\x00000000');
+SELECT sqlstate_of(format($$SELECT ser_train(%L, 'SELECT audio, label, speaker FROM train_rows')$$,
+                          repeat('m', 100000)));
+SELECT sqlstate_of(format($$SELECT ser_predict(audio, %L) FROM fixtures WHERE name = 'tone440_16k.flac'$$,
+                          repeat('m', 100000)));
+SELECT sqlstate_of($$SELECT ser_train('bad', 'SELECT audio, label, speaker FROM train_rows',
+                                      classes => ARRAY[repeat('c', 1000), repeat('c', 1000)])$$);
+DELETE FROM ser_models WHERE length(name) = 100000;
+SELECT count(*) AS models FROM ser_models;
+
 -- None of them stored a model.
 SELECT count(*) AS stored_by_bad_calls FROM ser_models WHERE name IN ('bad', '', 'default');
 

@@ -10,6 +10,7 @@
 #include <math.h>
 
 #include "classifier/classifier.h"
+#include "classifier/recipe.h"
 #include "model/metrics.h"
 
 
@@ -32,6 +33,55 @@ make_clip(float *x, size_t n, int cls, int speaker, int take)
 		x[i] = (float) (level * (sin(2 * M_PI * f0 * t) + 0.5 * sin(4 * M_PI * f0 * t)) +
 						0.01 * (((seed >> 16) & 0x7FFF) / 16384.0 - 1.0));
 	}
+}
+
+/*
+ * The recipe table: every default is in its own range, the defaults are
+ * what ser_classifier_spec_default gives, and a value out of range or an
+ * unknown argument is refused by name.
+ */
+static void
+test_recipe(void)
+{
+	SerClassifierSpec spec,
+				set;
+	SerWaveAugment augment;
+	SerError	err;
+	bool		in_range = true;
+	char		text[64];
+
+	ser_classifier_spec_default(&spec);
+	set = spec;
+	ser_wave_augment_default(&augment);
+	for (int i = 0; i < ser_recipe_arg_count(); i++)
+	{
+		const SerRecipeArg *a = ser_recipe_arg(i);
+		SerStatus	st = a->kind == SER_RECIPE_REAL ?
+			ser_recipe_set_real(&set, &augment, a->name, a->default_value, &err) :
+			ser_recipe_set_int(&set, &augment, a->name, (int64_t) a->default_value, &err);
+
+		in_range = in_range && st == SER_OK && ser_recipe_find(a->name) == a;
+	}
+	UNIT_OK(in_range && ser_recipe_arg(ser_recipe_arg_count()) == NULL, "every recipe default is in its range");
+	UNIT_OK(memcmp(&set, &spec, sizeof(spec)) == 0 && augment.probability == 0.0f,
+			"the default spec is the recipe's defaults");
+	UNIT_OK(spec.train.max_epochs == 25 && spec.ensemble == 3 && spec.speaker_normalisation &&
+			spec.train.min_lr == spec.train.lr / 100.0f, "the shipped recipe: 25 epochs, 3 networks, profiles");
+	UNIT_OK(ser_recipe_set_int(&set, &augment, "epochs", 0, &err) == SER_EINVAL &&
+			strcmp(err.message, "epochs must be between 1 and 10000") == 0, "out of range: %s", err.message);
+	UNIT_OK(ser_recipe_set_real(&set, &augment, "learning_rate", NAN, &err) == SER_EINVAL,
+			"NaN is out of range: %s", err.message);
+	UNIT_OK(ser_recipe_set_real(&set, &augment, "ensemble", 2.5, &err) == SER_EINVAL,
+			"an integer argument takes no fraction: %s", err.message);
+	UNIT_OK(ser_recipe_set_int(&set, &augment, "colour", 1, &err) == SER_EINVAL && strstr(err.message, "colour"),
+			"an unknown argument is named: %s", err.message);
+	UNIT_OK(ser_recipe_set_int(&set, &augment, "augment", 0, &err) == SER_OK &&
+			set.train.augment.time_masks == 0 && set.train.augment.crop_min_fraction == 1.0f &&
+			ser_recipe_set_int(&set, &augment, "augment", 1, &err) == SER_OK &&
+			memcmp(&set.train.augment, &spec.train.augment, sizeof(spec.train.augment)) == 0,
+			"augment off and on again");
+	ser_recipe_default_text(ser_recipe_find("learning_rate"), text, sizeof(text));
+	UNIT_OK(strcmp(text, "0.002") == 0, "defaults as SQL writes them: %s", text);
 }
 
 int
@@ -60,6 +110,7 @@ main(void)
 	float		probs[2];
 	SerStatus	st;
 
+	test_recipe();
 	ser_set_allocator(counting_alloc, counting_free);
 	ser_feature_params_default(&params);
 	ser_wave_augment_default(&augment);
@@ -148,7 +199,7 @@ main(void)
 			}
 			built = built && ser_profile_finish(state, profile, &err) == SER_OK;
 			UNIT_OK(built && profile[0] == 8.0f, "a profile of a speaker's 8 recordings");
-			UNIT_OK(loaded->net->cfg.speaker_norm == 1 && loaded->population_profile != NULL,
+			UNIT_OK(ser_model_speaker_normalised(loaded) && loaded->population_profile != NULL,
 					"the default recipe is speaker-normalised and keeps a population profile");
 			for (int k = 0; k < 8; k++)
 			{
@@ -177,12 +228,12 @@ main(void)
 				SerClassifierSpec plain = spec;
 				SerModel   *plain_model = NULL;
 
-				plain.speaker_normalise = false;
+				plain.speaker_normalisation = false;
 				plain.train.max_epochs = 2;
 				st = ser_classifier_train(&corpus, classes, 2, &plain, NULL, 0, "", NULL, NULL, &plain_model,
 										  NULL, &err);
 				UNIT_OK(st == SER_OK && plain_model->population_profile == NULL &&
-						plain_model->net->cfg.speaker_norm == 0, "a model without speaker normalisation");
+						!ser_model_speaker_normalised(plain_model), "a model without speaker normalisation");
 				if (st == SER_OK)
 				{
 					st = ser_classifier_predict(plain_model, &mp, x, n, profile, plen, probs, &err);
@@ -213,7 +264,7 @@ main(void)
 		SerFeatureParams mp;
 		bool		ok = true;
 
-		UNIT_OK(model->n_more == 2 && loaded->n_more == 2, "the default recipe is an ensemble of 3 networks");
+		UNIT_OK(ser_model_member_count(model) == 3 && ser_model_member_count(loaded) == 3, "the default recipe is an ensemble of 3 networks");
 		ser_classifier_model_params(model, &mp, &err);
 		make_clip(x, n, 1, 2, 17);
 		one.ensemble = 1;
@@ -231,7 +282,7 @@ main(void)
 				"its probabilities are the mean of its members' (%.6f, %.6f)", got[0], mean[0]);
 		ok = ser_classifier_predict(loaded, &mp, x, n, NULL, 0, mean, &err) == SER_OK;
 		UNIT_OK(ok && memcmp(mean, got, sizeof(got)) == 0, "and the same after a save and load, bit for bit");
-		UNIT_OK(ser_model_parameter_count(model) == 3 * model->net->n_values, "it counts the parameters of all 3");
+		UNIT_OK(ser_model_parameter_count(model) == 3 * model->members[0].net->n_values, "it counts the parameters of all 3");
 		for (int k = 0; k < 3; k++)
 			ser_model_free(single[k]);
 	}

@@ -9,10 +9,25 @@
  */
 #include "unit.h"
 
-#include "model/network.h"
+#include "model/model_format.h"
 #include "model/tensor_blob.h"
 
 #include <stdint.h>
+
+/* A model of one network: ser_model_create, then the network as its member. */
+static SerStatus
+model_of(const SerNet *net, const SerNormStats *norm, const float *population, const char *params,
+		 const char *classes, const char *info, SerModel **out, SerError *err)
+{
+	SerStatus	st = ser_model_create(&net->cfg, population, params, classes, info, out, err);
+
+	if (st == SER_OK && (st = ser_model_add_member(*out, net, norm, err)) != SER_OK)
+	{
+		ser_model_free(*out);
+		*out = NULL;
+	}
+	return st;
+}
 
 
 static void
@@ -270,6 +285,7 @@ small_model(size_t *len)
 				um[2] = {0, 0},
 				us[2] = {1, 1},
 				population[6] = {4, 0.5f, -0.5f, 0, 1, 2};
+	SerNormStats norm = {fm, fs, um, us};
 	unsigned char *blob;
 
 	ser_rng_seed(&rng, 3);
@@ -282,12 +298,12 @@ small_model(size_t *len)
 	cfg.utt_hidden = 2;
 	cfg.fused_hidden = 2;
 	/* Speaker-normalised and an ensemble of two, so that every kind of entry is fuzzed. */
-	cfg.speaker_norm = 1;
+	cfg.speaker_normalisation = 1;
 	ser_net_create(&cfg, &rng, &net, &err);
-	ser_model_create(net, fm, fs, um, us, population, "features v1", "calm\nangry", "test", &model, &err);
+	model_of(net, &norm, population, "features v1", "calm\nangry", "test", &model, &err);
 	ser_net_free(net);
 	ser_net_create(&cfg, &rng, &net, &err);
-	ser_model_add_member(model, net, fm, fs, um, us, &err);
+	ser_model_add_member(model, net, &norm, &err);
 	ser_model_save(model, &blob, len, &err);
 	ser_model_free(model);
 	ser_net_free(net);

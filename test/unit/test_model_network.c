@@ -9,8 +9,23 @@
  */
 #include "unit.h"
 
-#include "model/network.h"
+#include "model/model_format.h"
 #include "model/tensor_blob.h"
+
+/* A model of one network: ser_model_create, then the network as its member. */
+static SerStatus
+model_of(const SerNet *net, const SerNormStats *norm, const float *population, const char *params,
+		 const char *classes, const char *info, SerModel **out, SerError *err)
+{
+	SerStatus	st = ser_model_create(&net->cfg, population, params, classes, info, out, err);
+
+	if (st == SER_OK && (st = ser_model_add_member(*out, net, norm, err)) != SER_OK)
+	{
+		ser_model_free(*out);
+		*out = NULL;
+	}
+	return st;
+}
 
 
 static SerRng rng;
@@ -155,6 +170,7 @@ test_model_round_trip(void)
 				fs[7],
 				um[5],
 				us[5];
+	SerNormStats norm = {fm, fs, um, us};
 	float	   *frames = randn(120 * 7);
 	float	   *utt = randn(5);
 	float		p1[4],
@@ -179,19 +195,19 @@ test_model_round_trip(void)
 	small_config(&cfg);
 	ser_net_create(&cfg, &rng, &net, &err);
 	randomise_bn(net);
-	st = ser_model_create(net, fm, fs, um, us, NULL, "sr=16000 hop=160", "neutral\nhappy\nsad\nangry", "seed 1", &model, &err);
+	st = model_of(net, &norm, NULL, "sr=16000 hop=160", "neutral\nhappy\nsad\nangry", "seed 1", &model, &err);
 	UNIT_OK(st == SER_OK, "model assembled");
-	st = ser_model_create(net, fm, fs, um, us, NULL, "x", "neutral\nhappy\nsad", "", &loaded, &err);
+	st = model_of(net, &norm, NULL, "x", "neutral\nhappy\nsad", "", &loaded, &err);
 	UNIT_OK(st == SER_EINVAL, "a class list of the wrong length is refused (%s)", err.message);
 	fs[3] = 0.0f;
-	st = ser_model_create(net, fm, fs, um, us, NULL, "x", "a\nb\nc\nd", "", &loaded, &err);
+	st = model_of(net, &norm, NULL, "x", "a\nb\nc\nd", "", &loaded, &err);
 	UNIT_OK(st == SER_EINVAL, "a zero standard deviation is refused (%s)", err.message);
 	fs[3] = 1.6f;
 
 	before = outstanding;
-	st = ser_model_predict(model, frames, 120, 7, utt, 5, NULL, p1, &err);
+	st = ser_model_predict(model, frames, 120, 7, utt, 5, NULL, 0, p1, &err);
 	UNIT_OK(st == SER_OK && outstanding == before, "prediction allocates nothing that outlives it");
-	ser_model_predict(model, frames, 120, 7, utt, 5, NULL, p2, &err);
+	ser_model_predict(model, frames, 120, 7, utt, 5, NULL, 0, p2, &err);
 	UNIT_OK(memcmp(p1, p2, sizeof(p1)) == 0, "two predictions of the same clip are bit-identical");
 	UNIT_NEAR(p1[0] + p1[1] + p1[2] + p1[3], 1.0, 1e-5, "probabilities sum to 1");
 
@@ -199,24 +215,24 @@ test_model_round_trip(void)
 	UNIT_OK(st == SER_OK, "model saved (%zu bytes)", len);
 	st = ser_model_load(blob, len, &loaded, &err);
 	UNIT_OK(st == SER_OK, "model loaded back");
-	ser_model_predict(loaded, frames, 120, 7, utt, 5, NULL, p3, &err);
+	ser_model_predict(loaded, frames, 120, 7, utt, 5, NULL, 0, p3, &err);
 	UNIT_OK(memcmp(p1, p3, sizeof(p1)) == 0, "the loaded model predicts the same bits");
 	UNIT_OK(strcmp(loaded->feature_params, "sr=16000 hop=160") == 0 && strcmp(loaded->train_info, "seed 1") == 0,
 			"feature parameters and training text survive");
 	UNIT_OK(ser_model_class_name(loaded, 2, name, sizeof(name)) && strcmp(name, "sad") == 0 &&
 			!ser_model_class_name(loaded, 4, name, sizeof(name)), "class names by index");
-	UNIT_OK(loaded->frame_std[3] == 1.6f && loaded->utt_mean[4] == -2.0f, "normalisation statistics survive");
+	UNIT_OK(loaded->members[0].norm.frame_std[3] == 1.6f && loaded->members[0].norm.utt_mean[4] == -2.0f, "normalisation statistics survive");
 
 	/* errors at predict time */
-	st = ser_model_predict(loaded, frames, 120, 6, utt, 5, NULL, p3, &err);
+	st = ser_model_predict(loaded, frames, 120, 6, utt, 5, NULL, 0, p3, &err);
 	UNIT_OK(st == SER_EINVAL && err.detail[0] != '\0', "wrong feature count is refused: %s", err.detail);
 	frames[17] = NAN;
-	st = ser_model_predict(loaded, frames, 120, 7, utt, 5, NULL, p3, &err);
+	st = ser_model_predict(loaded, frames, 120, 7, utt, 5, NULL, 0, p3, &err);
 	UNIT_OK(st == SER_ENONFINITE, "NaN in the input is refused: %s", err.detail);
 	frames[17] = 0.0f;
-	st = ser_model_predict(loaded, frames, 0, 7, utt, 5, NULL, p3, &err);
+	st = ser_model_predict(loaded, frames, 0, 7, utt, 5, NULL, 0, p3, &err);
 	UNIT_OK(st == SER_EINVAL, "zero frames are refused");
-	st = ser_model_predict(loaded, frames, 1, 7, utt, 5, NULL, p3, &err);
+	st = ser_model_predict(loaded, frames, 1, 7, utt, 5, NULL, 0, p3, &err);
 	UNIT_OK(st == SER_OK, "a single frame is enough");
 	ser_model_free(loaded);
 

@@ -229,7 +229,7 @@ main(void)
 			corpus.clean_calls, corpus.epoch_calls);
 	UNIT_OK(corpus.rng_draws_differ > 0, "each epoch hands a clip a different rng");
 
-	ser_train_predict(res.net, &data, res.frame_mean, res.frame_std, res.utt_mean, res.utt_std,
+	ser_train_predict(res.net, &data, &res.norm,
 					  test_idx, n_test, 32, pred, NULL, &err);
 	for (int i = 0; i < n_test; i++)
 		truth[i] = corpus.labels[test_idx[i]];
@@ -247,7 +247,7 @@ main(void)
 		st = ser_train(&net_cfg, &cfg, &d2, &res2, &err);
 		same = st == SER_OK && res2.net->n_values == res.net->n_values &&
 			memcmp(res2.net->values, res.net->values, sizeof(float) * res.net->n_values) == 0 &&
-			memcmp(res2.frame_mean, res.frame_mean, sizeof(float) * F) == 0 &&
+			memcmp(res2.norm.frame_mean, res.norm.frame_mean, sizeof(float) * F) == 0 &&
 			res2.best_epoch == res.best_epoch;
 		UNIT_OK(same, "a second run with seed 1 reproduces every weight bit for bit");
 		ser_train_result_free(&res2);
