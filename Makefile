@@ -1,7 +1,7 @@
 # ser — speech emotion recognition inside PostgreSQL (PGXS build)
 
 EXTENSION  = ser
-EXTVERSION = 0.1.0
+EXTVERSION = 0.2.0
 
 MODULE_big = ser
 
@@ -53,6 +53,8 @@ include $(PGXS)
 
 # Rebuild objects when a header they include changes.
 -include $(OBJS:.o=.d)
+
+include src/client/import/import.mk
 
 $(DATA_built): $(INSTALL_PARTS) Makefile
 	cat $(INSTALL_PARTS) > $@
