@@ -23,7 +23,8 @@ OBJS      = $(CORE_OBJS) $(PG_SRCS:.c=.o)
 # as sql/ser--A--B.sql.
 INSTALL_PARTS = $(sort $(wildcard sql/install/*.sql))
 DATA_built    = sql/$(EXTENSION)--$(EXTVERSION).sql
-DATA          = $(wildcard sql/$(EXTENSION)--*--*.sql) $(wildcard model/ser_default.sermodel)
+DATA          = $(wildcard sql/$(EXTENSION)--*--*.sql) $(wildcard model/ser_default.sermodel) \
+                sql/$(EXTENSION)--0.1.0.sql
 
 # Regression tests (sql/NAME.sql, expected/NAME.out), one concern each.
 REGRESS_AUDIO    = audio_info audio_decode audio_errors audio_limits
@@ -38,7 +39,8 @@ PKG_LIBS   := $(shell pkg-config --libs $(LIBS_PKG))
 
 # PostgreSQL's headers as system headers: -Wextra then judges our code only
 # (the server headers trip -Wunused-parameter and -Wsign-compare).
-PG_CPPFLAGS = -I$(srcdir)/src $(PKG_CFLAGS) -isystem $(shell $(PG_CONFIG) --includedir-server)
+PG_CPPFLAGS = -I$(srcdir)/src $(PKG_CFLAGS) -isystem $(shell $(PG_CONFIG) --includedir-server) \
+              -DSER_VERSION='"$(EXTVERSION)"'
 # -O3: the DSP loops (sample scans, spectra, statistics) need the vectoriser,
 # which -O2 runs only with its very-cheap cost model.  No -ffast-math:
 # results must be reproducible and NaN checks must work.
@@ -55,6 +57,16 @@ include $(PGXS)
 -include $(OBJS:.o=.d)
 
 include src/client/import/import.mk
+
+# A database owner can make ser's GUCs exist from the start of every session
+# (SHOW ser.max_duration before any ser function ran) with
+# ALTER DATABASE db SET local_preload_libraries = 'ser', which loads only
+# from $libdir/plugins: the library is linked there (one file, loaded once).
+install: install-plugin-link
+.PHONY: install-plugin-link
+install-plugin-link:
+	$(MKDIR_P) '$(DESTDIR)$(pkglibdir)/plugins'
+	ln -sf ../$(MODULE_big)$(DLSUFFIX) '$(DESTDIR)$(pkglibdir)/plugins/$(MODULE_big)$(DLSUFFIX)'
 
 $(DATA_built): $(INSTALL_PARTS) Makefile
 	cat $(INSTALL_PARTS) > $@
