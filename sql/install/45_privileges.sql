@@ -8,7 +8,8 @@
 -- below; @extowner@ is the role that ran CREATE EXTENSION.
 --
 --   ser_user         predicts with any model, reads models and dataset
---                    statistics (SELECT on ser_models and ravdess_metadata)
+--                    statistics (SELECT on ser_models, ravdess_metadata
+--                    and the ravdess_* views)
 --   ser_model_admin  a ser_user that also trains, replaces and drops any
 --                    model, and writes ravdess_metadata
 --   the extension's  every right on both tables, with GRANT OPTION: it is
@@ -40,6 +41,8 @@ END
 $roles$;
 
 GRANT SELECT ON ser_models, ravdess_metadata TO ser_user;
+GRANT SELECT ON ravdess_summary, ravdess_emotion_stats, ravdess_intensity_stats, ravdess_actor_stats,
+                ravdess_gender_stats, ravdess_identical_content TO ser_user, @extowner@;
 GRANT INSERT, UPDATE, DELETE ON ser_models, ravdess_metadata TO ser_model_admin;
 GRANT SELECT, INSERT, UPDATE, DELETE ON ser_models, ravdess_metadata TO @extowner@ WITH GRANT OPTION;
 
