@@ -3,8 +3,9 @@
 # data/ravdess16k (FLAC, 16 kHz, 42 MB) and of data/ravdess48k (FLAC,
 # 48 kHz, 114 MB) into a fresh table, RUNS times each, as an ordinary role
 # that owns its database; reports the median and range of the wall time
-# (ser-import's whole run: walk, read, SHA-256, decode check, COPY, commits)
-# and of a second run over the loaded table (everything already present).
+# (ser-import's whole run: walk, read, SHA-256, decode check, COPY, commits),
+# the median of ser-import's own CPU time (the server's is not in it), and
+# the wall time of a second run over the loaded table (everything present).
 # Target: ravdess16k in at most 2 s with 2 jobs.
 # Uses the server in PGHOST/PGPORT if set, else a throwaway cluster.
 # Usage: bash test/bench/bench_import.sh   (after make; JOBS=2 RUNS=5 by default)
@@ -31,13 +32,12 @@ fi
 psql -X -q -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS ser_bench_import" -c "DROP ROLE IF EXISTS ser_bench_importer" \
 	-c "CREATE ROLE ser_bench_importer LOGIN" -c "CREATE DATABASE ser_bench_import OWNER ser_bench_importer"
 
-# Seconds of wall time of one command, to the millisecond.
+# "wall cpu": seconds of wall time of one command and of its own CPU time
+# (user + system; the server's work is not in it).
 seconds() {
-	local t0 t1
-	t0=$(date +%s.%N)
-	"$@" >/dev/null
-	t1=$(date +%s.%N)
-	echo "$t1 - $t0" | bc -l
+	local TIMEFORMAT='%R %U %S' t
+	t=$( { time "$@" >/dev/null 2>&1; } 2>&1 )
+	awk '{ printf "%s %.3f\n", $1, $2 + $3 }' <<<"$t"
 }
 
 median_range() { sort -n | awk '{ v[NR] = $1 } END { printf "median %.2f s (min %.2f, max %.2f, %d runs)", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2, v[1], v[NR], NR }'; }
@@ -48,15 +48,18 @@ for corpus in ravdess16k ravdess48k; do
 	dir="$SHARED/data/$corpus"
 	[ -d "$dir" ] || continue
 	mb=$(du -sm --apparent-size "$dir" | cut -f1)
-	first=(); again=()
+	first=(); again=(); cpu=()
 	for _ in $(seq "$RUNS"); do
 		psql -X -q -U ser_bench_importer -d ser_bench_import -c "SET client_min_messages = warning" \
 			-c "DROP TABLE IF EXISTS bench_rec"
 		sync
-		first+=("$(seconds "$IMPORT" -q -U ser_bench_importer -d ser_bench_import -t bench_rec -j "$JOBS" "$dir")")
-		again+=("$(seconds "$IMPORT" -q -U ser_bench_importer -d ser_bench_import -t bench_rec -j "$JOBS" "$dir")")
+		read -r wall client_cpu < <(seconds "$IMPORT" -q -U ser_bench_importer -d ser_bench_import -t bench_rec -j "$JOBS" "$dir")
+		first+=("$wall"); cpu+=("$client_cpu")
+		read -r wall client_cpu < <(seconds "$IMPORT" -q -U ser_bench_importer -d ser_bench_import -t bench_rec -j "$JOBS" "$dir")
+		again+=("$wall")
 	done
 	rows=$(psql -X -qAt -U ser_bench_importer -d ser_bench_import -c "SELECT count(*) FROM bench_rec")
 	echo "ser-import $corpus ($mb MB, $rows rows), $JOBS jobs: $(printf '%s\n' "${first[@]}" | median_range);" \
+		"ser-import's own CPU $(printf '%s\n' "${cpu[@]}" | median_range | cut -d' ' -f2-3);" \
 		"second run (all present): $(printf '%s\n' "${again[@]}" | median_range)"
 done
