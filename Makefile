@@ -67,6 +67,10 @@ install: install-plugin-link
 install-plugin-link:
 	$(MKDIR_P) '$(DESTDIR)$(pkglibdir)/plugins'
 	ln -sf ../$(MODULE_big)$(DLSUFFIX) '$(DESTDIR)$(pkglibdir)/plugins/$(MODULE_big)$(DLSUFFIX)'
+uninstall: uninstall-plugin-link
+.PHONY: uninstall-plugin-link
+uninstall-plugin-link:
+	rm -f '$(DESTDIR)$(pkglibdir)/plugins/$(MODULE_big)$(DLSUFFIX)'
 
 $(DATA_built): $(INSTALL_PARTS) Makefile
 	cat $(INSTALL_PARTS) > $@

@@ -161,6 +161,26 @@ is($rc, 0, 'the second run completes');
 like($out, qr{^ser-import: @{[41 - $after]} loaded, @{[$after - 1]} already present, 0 failed}m, 'it loads only what was missing');
 is(query('SELECT count(DISTINCT sha256) FROM slow'), '41', 'every recording once');
 
+# ---- Two imports of the same folder at once: each content stored once ----
+# Whichever commits second finds the first one's rows (a unique violation
+# on sha256 makes it read the table again and retry the batch without them).
+import_run('--table', 'twice', "$fixtures/audio/tone440_16k_pcm16.wav");
+my @runs = map {
+	my %r = (out => '', err => '');
+	$r{h} = IPC::Run::start([ 'ser-import', '-q', '-d', $connstr, '--table', 'twice', '--batch-size', '4', '-j', '2', $many ],
+		'>', \$r{out}, '2>', \$r{err});
+	\%r;
+} 1 .. 2;
+my $loaded = 0;
+for my $r (@runs)
+{
+	$r->{h}->finish;
+	is($r->{h}->result(0), 0, 'concurrent import: exit status 0') or diag($r->{err});
+	$loaded += $1 if $r->{out} =~ /^ser-import: (\d+) loaded, (\d+) already present, 0 failed/m;
+}
+is($loaded, 40, 'the two imports loaded forty recordings between them');
+is(query('SELECT count(*) || \' \' || count(DISTINCT sha256) FROM twice'), '41 41', 'each once');
+
 # ---- An existing table of another shape is refused, not altered ----
 $node->safe_psql('alicedb', 'CREATE TABLE other (id int, path text)');
 ($rc, $out, $err) = import_run('--table', 'other', $many);

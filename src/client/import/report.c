@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -81,14 +82,19 @@ void
 report_message(const char *fmt,...)
 {
 	va_list		ap;
+	char		text[2048];
+	size_t		len;
 
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	/* Server and libpq messages end in a newline: one is enough. */
+	len = strlen(text);
+	while (len > 0 && text[len - 1] == '\n')
+		text[--len] = '\0';
 	pthread_mutex_lock(&output_lock);
 	clear_progress_line();
-	fputs("ser-import: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
+	fprintf(stderr, "ser-import: %s\n", text);
 	pthread_mutex_unlock(&output_lock);
 }
 
