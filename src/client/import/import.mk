@@ -36,3 +36,10 @@ uninstall-ser-import:
 
 EXTRA_CLEAN += $(SER_IMPORT) $(SER_IMPORT_OBJS) $(SER_IMPORT_OBJS:.o=.d)
 -include $(SER_IMPORT_OBJS:.o=.d)
+
+# Unit test of the parts that need no server (sniff, metadata, hashset);
+# `make unittest` runs it with the core's tests.
+test/unit/test_import: test/unit/test_import.c test/unit/unit.h src/client/import/sniff.o \
+		src/client/import/metadata.o src/client/import/hashset.o $(CORE_OBJS)
+	$(CC) $(UNIT_CFLAGS) -o $@ $< src/client/import/sniff.o src/client/import/metadata.o \
+		src/client/import/hashset.o $(CORE_OBJS) $(PKG_LIBS) -lpthread -lm
