@@ -1,7 +1,7 @@
 # ser — speech emotion recognition inside PostgreSQL (PGXS build)
 
 EXTENSION  = ser
-EXTVERSION = 0.1.0
+EXTVERSION = 0.2.0
 
 MODULE_big = ser
 
@@ -23,7 +23,8 @@ OBJS      = $(CORE_OBJS) $(PG_SRCS:.c=.o)
 # as sql/ser--A--B.sql.
 INSTALL_PARTS = $(sort $(wildcard sql/install/*.sql))
 DATA_built    = sql/$(EXTENSION)--$(EXTVERSION).sql
-DATA          = $(wildcard sql/$(EXTENSION)--*--*.sql) $(wildcard model/ser_default.sermodel)
+DATA          = $(wildcard sql/$(EXTENSION)--*--*.sql) $(wildcard model/ser_default.sermodel) \
+                sql/$(EXTENSION)--0.1.0.sql
 
 # Regression tests in pgvector's layout: test/sql/NAME.sql, expected output
 # test/expected/NAME.out, results in test/results/.  One concern each, and
@@ -57,7 +58,8 @@ ASSERT_FLAGS  = $(if $(filter 1,$(ASSERTS)),-DUSE_ASSERT_CHECKING)
 
 # PostgreSQL's headers as system headers: -Wextra then judges our code only
 # (the server headers trip -Wunused-parameter and -Wsign-compare).
-PG_CPPFLAGS = -I$(srcdir)/src $(PKG_CFLAGS) $(ASSERT_FLAGS) -isystem $(shell $(PG_CONFIG) --includedir-server)
+PG_CPPFLAGS = -I$(srcdir)/src $(PKG_CFLAGS) $(ASSERT_FLAGS) -isystem $(shell $(PG_CONFIG) --includedir-server) \
+              -DSER_VERSION='"$(EXTVERSION)"'
 PG_CFLAGS   = $(OPTFLAGS) $(WARNING_FLAGS) -MMD -MP
 SHLIB_LINK  = $(PKG_LIBS) -lm
 
@@ -79,6 +81,22 @@ BUILD_OPTIONS = $(OPTFLAGS) $(ASSERT_FLAGS)
 	@echo '$(BUILD_OPTIONS)' | cmp -s - $@ || echo '$(BUILD_OPTIONS)' > $@
 $(OBJS): .build-options
 .PHONY: FORCE
+
+include src/client/import/import.mk
+
+# A database owner can make ser's GUCs exist from the start of every session
+# (SHOW ser.max_duration before any ser function ran) with
+# ALTER DATABASE db SET local_preload_libraries = 'ser', which loads only
+# from $libdir/plugins: the library is linked there (one file, loaded once).
+install: install-plugin-link
+.PHONY: install-plugin-link
+install-plugin-link:
+	$(MKDIR_P) '$(DESTDIR)$(pkglibdir)/plugins'
+	ln -sf ../$(MODULE_big)$(DLSUFFIX) '$(DESTDIR)$(pkglibdir)/plugins/$(MODULE_big)$(DLSUFFIX)'
+uninstall: uninstall-plugin-link
+.PHONY: uninstall-plugin-link
+uninstall-plugin-link:
+	rm -f '$(DESTDIR)$(pkglibdir)/plugins/$(MODULE_big)$(DLSUFFIX)'
 
 $(DATA_built): $(INSTALL_PARTS) Makefile
 	cat $(INSTALL_PARTS) > $@

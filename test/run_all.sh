@@ -4,6 +4,7 @@
 # unit tests of the core (plain, and under ASan/UBSan), pg_regress tests of
 # the SQL surface and TAP tests of cluster-level behaviour, each against
 # throwaway clusters.  Usage: bash test/run_all.sh
+# (SER_TEST_PACKAGE=1 also builds, installs and tries the Debian package.)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/src/tools/common.sh"
@@ -61,6 +62,14 @@ set +e
 set -e
 if [ $rc != 0 ]; then cat "$WORK"/src/tmp_check/log/regress_log_* 2>/dev/null | tail -50; fi
 record $rc
+
+# The Debian package (opt-in: a full rebuild, and it installs the package system-wide for a moment).
+if [ "${SER_TEST_PACKAGE:-0}" = 1 ]; then
+	say "Debian package"
+	set +e
+	bash "$ROOT/test/package/check_deb.sh"; record $?
+	set -e
+fi
 
 echo
 echo "suites: $passed passed, $failed failed"

@@ -15,7 +15,9 @@ CREATE TABLE ser_models (
     architecture    text NOT NULL,
     training        jsonb NOT NULL,
     size_bytes      int NOT NULL CHECK (size_bytes > 0),
-    weights         bytea NOT NULL
+    weights         bytea NOT NULL,
+    owner           name NOT NULL DEFAULT current_user,
+    ser_version     text NOT NULL DEFAULT ser_version()
 );
 ALTER TABLE ser_models ALTER COLUMN weights SET STORAGE EXTERNAL;
 SELECT pg_catalog.pg_extension_config_dump('ser_models', '');

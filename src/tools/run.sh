@@ -36,24 +36,14 @@ fi
 psql -X -q -v ON_ERROR_STOP=1 -c "CREATE EXTENSION IF NOT EXISTS ser"
 
 say "loading the recordings of $FOLDER"
-LIST=$(mktemp)
-find "$FOLDER" -type f \( -iname '*.wav' -o -iname '*.flac' -o -iname '*.ogg' -o -iname '*.opus' \
-	-o -iname '*.mp3' -o -iname '*.aif' -o -iname '*.aiff' -o -iname '*.au' \) | sort > "$LIST"
-{
-	echo "SET client_min_messages = warning;"
-	echo "DROP TABLE IF EXISTS ser_run_recordings;"
-	echo "CREATE TABLE ser_run_recordings (file text PRIMARY KEY, audio bytea NOT NULL);"
-	echo "ALTER TABLE ser_run_recordings ALTER audio SET STORAGE EXTERNAL;"
-	while IFS= read -r f; do
-		rel=${f#"$FOLDER"/}
-		printf '\\set f %s\n\\lo_import :f\n\\set oid :LASTOID\n' "'${f//\'/\'\'}'"
-		printf "INSERT INTO ser_run_recordings VALUES ('%s', lo_get(:oid));\n" "${rel//\'/\'\'}"
-		printf 'SELECT lo_unlink(:oid) \\gset\n'
-	done < "$LIST"
-} > "$LIST.sql"
-psql -X -q -v ON_ERROR_STOP=1 -f "$LIST.sql" >/dev/null
-rm -f "$LIST.sql"
-rm -f "$LIST"
+# ser-import (installed beside psql) loads every audio file once (files with
+# the same bytes are one recording); files it cannot decode are reported
+# with the reason (exit status 1) and left out, the others still run.
+psql -X -q -c "SET client_min_messages = warning" -c "DROP TABLE IF EXISTS ser_run_recordings"
+rc=0
+"$PGBIN/ser-import" --table ser_run_recordings "$FOLDER" || rc=$?
+[ "$rc" -le 1 ] || die "ser-import failed (exit status $rc)"
+psql -X -q -c "ALTER TABLE ser_run_recordings RENAME COLUMN path TO file"
 
 say "emotion of each recording (model: ${SER_MODEL:-default})"
 # One damaged file must not hide the others: each row's error is shown in place.

@@ -1,0 +1,77 @@
+# ALTER EXTENSION ser UPDATE from 0.1.0: a model trained under 0.1.0
+# predicts identically afterwards, is attributed to the extension's owner
+# and to version 0.1.0, new models record the new version, and the
+# upgraded objects (functions, columns, defaults, comments, privileges,
+# trigger) are those of a fresh install.
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use File::Basename qw(dirname);
+use Cwd qw(abs_path);
+use IPC::Run;
+
+my $fixtures = abs_path(dirname(__FILE__) . '/../fixtures/audio');
+
+my $node = PostgreSQL::Test::Cluster->new('upgrade');
+$node->init;
+$node->start;
+$node->safe_psql('postgres', 'CREATE DATABASE old');
+$node->safe_psql('postgres', 'CREATE DATABASE fresh');
+
+my ($out, $err);
+for my $db ('old', 'fresh')
+{
+	IPC::Run::run([ 'ser-import', '-q', '-d', $node->connstr($db), '--table', 'rec', $fixtures ], '>', \$out, '2>', \$err);
+	is($? >> 8, 0, "recordings imported into $db") or diag($err);
+}
+
+$node->safe_psql('old', q{CREATE EXTENSION ser VERSION '0.1.0'});
+is($node->safe_psql('old', q{SELECT extversion FROM pg_extension WHERE extname = 'ser'}), '0.1.0', '0.1.0 installed');
+my $train = q{SET client_min_messages = warning;
+SELECT model FROM ser_train('%s', $$SELECT audio, CASE WHEN path LIKE 'tone%%' THEN 'tone' ELSE 'other' END, (id %% 3)::text FROM rec$$,
+                            epochs => 2, batch_size => 4, ensemble => 2, seed => 3)};
+$node->safe_psql('old', sprintf($train, 'before'));
+my $predict = q{SELECT string_agg(format('%s %s %s', path, ser_predict(audio, 'before'), ser_predict_proba(audio, 'before')), E'\n' ORDER BY path) FROM rec};
+my $info = q{SELECT row(i.*)::text FROM ser_model_info('before') i};
+my $predicted_before = $node->safe_psql('old', $predict);
+my $info_before = $node->safe_psql('old', $info);
+my $weights_before = $node->safe_psql('old', q{SELECT md5(weights) FROM ser_models});
+
+$node->safe_psql('old', 'ALTER EXTENSION ser UPDATE');
+is($node->safe_psql('old', q{SELECT extversion FROM pg_extension WHERE extname = 'ser'}), '0.2.0', 'updated to 0.2.0');
+is($node->safe_psql('old', $predict), $predicted_before, 'the 0.1.0 model predicts identically after the update');
+is($node->safe_psql('old', $info), $info_before, 'and describes itself identically');
+is($node->safe_psql('old', q{SELECT md5(weights) FROM ser_models}), $weights_before, 'its weights are untouched');
+is($node->safe_psql('old', q{SELECT owner || ' ' || ser_version FROM ser_models}), 'postgres 0.1.0',
+	'it belongs to the extension owner and records version 0.1.0');
+is($node->safe_psql('old', 'SELECT ser_version()'), '0.2.0', 'ser_version()');
+$node->safe_psql('old', sprintf($train, 'after'));
+is($node->safe_psql('old', q{SELECT ser_version FROM ser_models WHERE name = 'after'}), '0.2.0', 'a new model records 0.2.0');
+
+# The upgraded extension is the fresh one: members, comments, columns, defaults, privileges, triggers.
+$node->safe_psql('fresh', 'CREATE EXTENSION ser');
+my $shape = q{
+SELECT string_agg(d, E'\n' ORDER BY d) FROM (
+  SELECT pg_describe_object(classid, objid, 0) || ' comment ' ||
+         coalesce(md5(obj_description(objid, (SELECT relname FROM pg_class WHERE oid = classid))), '-') AS d
+  FROM pg_depend
+  WHERE refclassid = 'pg_extension'::regclass AND deptype = 'e'
+    AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'ser')
+  UNION ALL
+  SELECT format('%s.%s %s notnull=%s default=%s comment=%s', c.relname, a.attname, format_type(a.atttypid, a.atttypmod),
+                a.attnotnull, pg_get_expr(d.adbin, d.adrelid), coalesce(md5(col_description(c.oid, a.attnum)), '-'))
+  FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+  LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
+  WHERE c.relname IN ('ser_models', 'ravdess_metadata')
+  UNION ALL
+  SELECT format('%s acl %s', relname, relacl) FROM pg_class WHERE relname LIKE 'ser\_%' OR relname LIKE 'ravdess\_%'
+  UNION ALL
+  SELECT format('%s acl %s', oid::regprocedure, proacl) FROM pg_proc WHERE proname LIKE 'ser\_%'
+  UNION ALL
+  SELECT format('trigger %s on %s: %s', tgname, tgrelid::regclass, pg_get_triggerdef(oid)) FROM pg_trigger WHERE NOT tgisinternal
+) s};
+is($node->safe_psql('old', $shape), $node->safe_psql('fresh', $shape), 'the updated objects equal a fresh install of 0.2.0');
+
+done_testing();
