@@ -54,6 +54,9 @@ include $(PGXS)
 # Rebuild objects when a header they include changes.
 -include $(OBJS:.o=.d)
 
+# The web pages (ser-web), a client program installed into PostgreSQL's bindir.
+include src/client/web/web.mk
+
 $(DATA_built): $(INSTALL_PARTS) Makefile
 	cat $(INSTALL_PARTS) > $@
 
