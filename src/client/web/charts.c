@@ -6,11 +6,38 @@
 #include "charts.h"
 
 #include <math.h>
+#include <string.h>
 
 #define BAR_ROW 26				/* height of one bar's row */
 #define BAR_LABEL 110			/* room for the class name */
 #define BAR_WIDTH 230			/* longest bar */
 #define BAR_VALUE 60			/* room for the value after the bar */
+#define BAR_LABEL_CHARS 16		/* longer labels are shortened (in full in the tooltip) */
+
+/* label, or its first BAR_LABEL_CHARS characters and an ellipsis. */
+static void
+short_label(Html *h, const char *label)
+{
+	char		buf[BAR_LABEL_CHARS * 4 + 8];
+	size_t		bytes = 0;
+	int			chars = 0;
+
+	while (label[bytes] && chars < BAR_LABEL_CHARS)
+	{
+		bytes++;
+		while ((label[bytes] & 0xC0) == 0x80)	/* UTF-8 continuation bytes */
+			bytes++;
+		chars++;
+	}
+	if (label[bytes] == '\0')
+	{
+		html_text(h, label);
+		return;
+	}
+	memcpy(buf, label, bytes);
+	strcpy(buf + bytes, "\xe2\x80\xa6");	/* an ellipsis */
+	html_text(h, buf);
+}
 
 void
 chart_bars(Html *h, const char *title, const char *const *labels, const double *values,
@@ -42,8 +69,10 @@ chart_bars(Html *h, const char *title, const char *const *labels, const double *
 		html_text(h, labels[i]);
 		html_raw(h, "\" data-value=\"");
 		html_number(h, scale == BARS_COUNT ? "%.0f" : "%.4f", v);
-		html_rawf(h, "\"><text x=\"%d\" y=\"%d\" text-anchor=\"end\" class=\"label\">", BAR_LABEL - 8, y + 17);
+		html_raw(h, "\"><title>");
 		html_text(h, labels[i]);
+		html_rawf(h, "</title><text x=\"%d\" y=\"%d\" text-anchor=\"end\" class=\"label\">", BAR_LABEL - 8, y + 17);
+		short_label(h, labels[i]);
 		html_rawf(h, "</text><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" class=\"track\"/>",
 				  BAR_LABEL, y + 3, BAR_WIDTH, BAR_ROW - 8);
 		html_rawf(h, "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\" class=\"%s\"/>",

@@ -61,8 +61,8 @@ status_of(const DbError *err)
 
 /* A section: a title, the chart or table of a query, the query. */
 static bool
-section(PGconn *conn, Page *p, const char *title, const char *sql, int nparams, const char *const *params,
-		int chart_value_col, BarScale scale, bool wide)
+section(PGconn *conn, Page *p, const char *id, const char *title, const char *sql, int nparams,
+		const char *const *params, int chart_value_col, BarScale scale, bool wide)
 {
 	DbError		err;
 	PGresult   *res = db_query(conn, sql, nparams, params, &err);
@@ -79,7 +79,7 @@ section(PGconn *conn, Page *p, const char *title, const char *sql, int nparams, 
 				   "Check the table and column names in the address.");
 		return false;
 	}
-	html_rawf(h, "<div class=\"card%s\"><h3>", wide ? " wide" : "");
+	html_rawf(h, "<div class=\"card%s\" id=\"%s\"><h3>", wide ? " wide" : "", id);
 	html_text(h, title);
 	html_raw(h, "</h3>");
 	if (chart_value_col >= 0 && PQntuples(res) > 0)
@@ -122,13 +122,13 @@ page_dataset(PGconn *conn, Page *p, const char *table, const char *audio_column,
 				 "extension's statistics views. Byte-identical recordings are counted: analyses that "
 				 "must not count one recording twice add <code>WHERE NOT identical_content</code>.</p>"
 				 "<div class=\"grid\">");
-		if (!section(conn, p, "Summary", ravdess_summary_sql, 0, NULL, -1, BARS_COUNT, true) ||
-			!section(conn, p, "Recordings per emotion", ravdess_emotion_sql, 0, NULL, 1, BARS_COUNT, false) ||
-			!section(conn, p, "Mean duration per emotion", ravdess_emotion_sql, 0, NULL, 2, BARS_SECONDS, false) ||
-			!section(conn, p, "Recordings per intensity", ravdess_intensity_sql, 0, NULL, 1, BARS_COUNT, false) ||
-			!section(conn, p, "Recordings per gender", ravdess_gender_sql, 0, NULL, 2, BARS_COUNT, false) ||
-			!section(conn, p, "Recordings per actor", ravdess_actor_sql, 0, NULL, 1, BARS_COUNT, false) ||
-			!section(conn, p, "Byte-identical groups", ravdess_identical_sql, 0, NULL, -1, BARS_COUNT, true))
+		if (!section(conn, p, "summary", "Summary", ravdess_summary_sql, 0, NULL, -1, BARS_COUNT, true) ||
+			!section(conn, p, "emotion-counts", "Recordings per emotion", ravdess_emotion_sql, 0, NULL, 1, BARS_COUNT, false) ||
+			!section(conn, p, "emotion-durations", "Mean duration per emotion", ravdess_emotion_sql, 0, NULL, 2, BARS_SECONDS, false) ||
+			!section(conn, p, "intensity-counts", "Recordings per intensity", ravdess_intensity_sql, 0, NULL, 1, BARS_COUNT, false) ||
+			!section(conn, p, "gender-counts", "Recordings per gender", ravdess_gender_sql, 0, NULL, 2, BARS_COUNT, false) ||
+			!section(conn, p, "actor-counts", "Recordings per actor", ravdess_actor_sql, 0, NULL, 1, BARS_COUNT, false) ||
+			!section(conn, p, "identical", "Byte-identical groups", ravdess_identical_sql, 0, NULL, -1, BARS_COUNT, true))
 			return;
 	}
 	else
@@ -144,10 +144,10 @@ page_dataset(PGconn *conn, Page *p, const char *table, const char *audio_column,
 		html_text(h, audio_column);
 		html_raw(h, "</code>; a recording that cannot be read is counted with the decoder's message.</p>"
 				 "<div class=\"grid\">");
-		if (!section(conn, p, "Recordings per label", table_label_sql, 3, params, 1, BARS_COUNT, false) ||
-			!section(conn, p, "Mean duration per label", table_label_sql, 3, params, 4, BARS_SECONDS, false) ||
-			!section(conn, p, "Formats", table_format_sql, 3, params, 1, BARS_COUNT, false) ||
-			!section(conn, p, "Byte-identical groups", table_identical_sql, 3, params, -1, BARS_COUNT, true))
+		if (!section(conn, p, "label-counts", "Recordings per label", table_label_sql, 3, params, 1, BARS_COUNT, false) ||
+			!section(conn, p, "label-durations", "Mean duration per label", table_label_sql, 3, params, 4, BARS_SECONDS, false) ||
+			!section(conn, p, "formats", "Formats", table_format_sql, 3, params, 1, BARS_COUNT, false) ||
+			!section(conn, p, "identical", "Byte-identical groups", table_identical_sql, 3, params, -1, BARS_COUNT, true))
 			return;
 	}
 	html_raw(h, "</div>");

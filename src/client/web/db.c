@@ -18,6 +18,13 @@ copy(char *dst, size_t len, const char *src)
 	snprintf(dst, len, "%s", src ? src : "");
 }
 
+static void
+ignore_notice(void *arg, const char *message)
+{
+	(void) arg;
+	(void) message;
+}
+
 PGconn *
 db_connect(DbError *err)
 {
@@ -44,6 +51,8 @@ db_connect(DbError *err)
 		PQfinish(conn);
 		return NULL;
 	}
+	/* NOTICEs (e.g. "already exists, skipping") are not for the terminal. */
+	PQsetNoticeProcessor(conn, ignore_notice, NULL);
 	return conn;
 }
 
@@ -57,6 +66,7 @@ check(PGconn *conn, PGresult *res, DbError *err)
 	{
 		copy(err->sqlstate, sizeof(err->sqlstate), PQresultErrorField(res, PG_DIAG_SQLSTATE));
 		copy(err->message, sizeof(err->message), PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
+		copy(err->detail, sizeof(err->detail), PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL));
 		copy(err->hint, sizeof(err->hint), PQresultErrorField(res, PG_DIAG_MESSAGE_HINT));
 		PQclear(res);
 	}

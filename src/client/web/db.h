@@ -15,6 +15,7 @@ typedef struct DbError
 {
 	char		sqlstate[6];	/* "" when the failure was not the server's */
 	char		message[1024];	/* the server's primary message */
+	char		detail[1024];
 	char		hint[512];
 } DbError;
 

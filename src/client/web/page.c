@@ -34,7 +34,7 @@ static const char style[] =
 	"code,pre{font-family:'DejaVu Sans Mono',monospace;font-size:.85rem}"
 	"pre{background:#f0f4f8;padding:.6rem;overflow-x:auto;white-space:pre-wrap;border-radius:6px}"
 	"details summary{cursor:pointer;color:var(--muted)}"
-	"form{display:grid;gap:.7rem}label{font-weight:bold}"
+	"form{display:grid;grid-template-columns:minmax(0,1fr);gap:.7rem}form.card{margin-top:1rem}label{font-weight:bold}"
 	"input,select,button{font:inherit;padding:.4rem;max-width:100%}"
 	"button{background:var(--accent);color:#fff;border:0;border-radius:6px;padding:.5rem 1.2rem;cursor:pointer;justify-self:start}"
 	"svg.chart{width:100%;height:auto;display:block}svg.heat{max-width:34rem}"

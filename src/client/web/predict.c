@@ -113,6 +113,13 @@ copy(char *dst, size_t len, const char *src)
 	snprintf(dst, len, "%s", src ? src : "");
 }
 
+/* The server's message and, where it gives one, its detail. */
+static void
+copy_error(Prediction *pr, const DbError *err)
+{
+	snprintf(pr->error, sizeof(pr->error), "%.500s%s%.500s", err->message, err->detail[0] ? ". " : "", err->detail);
+}
+
 /*
  * Stores the recording and its prediction in table (created when missing)
  * as file_name, audio, predicted, probabilities.  The name is quoted by
@@ -186,7 +193,7 @@ predict_one(PGconn *conn, const Upload *u, const UploadFile *f, Prediction *pr)
 	res = db_query_audio(conn, info_sql, f->data, f->len, 0, NULL, &err);
 	if (res == NULL)
 	{
-		copy(pr->error, sizeof(pr->error), err.message);
+		copy_error(pr, &err);
 		return;
 	}
 	copy(pr->format, sizeof(pr->format), PQgetvalue(res, 0, 0));
@@ -196,7 +203,7 @@ predict_one(PGconn *conn, const Upload *u, const UploadFile *f, Prediction *pr)
 	res = db_query_audio(conn, voiced_sql, f->data, f->len, 0, NULL, &err);
 	if (res == NULL)
 	{
-		copy(pr->error, sizeof(pr->error), err.message);
+		copy_error(pr, &err);
 		return;
 	}
 	pr->no_speech = PQntuples(res) == 1 && atof(PQgetvalue(res, 0, 0)) == 0.0;
@@ -210,7 +217,7 @@ predict_one(PGconn *conn, const Upload *u, const UploadFile *f, Prediction *pr)
 			res = db_query_audio(conn, proba_sql, f->data, f->len, 1, values, &err);
 		if (res == NULL)
 		{
-			copy(pr->error, sizeof(pr->error), err.message);
+			copy_error(pr, &err);
 			return;
 		}
 		pr->n_classes = PQntuples(res) < MAX_CLASSES ? PQntuples(res) : MAX_CLASSES;

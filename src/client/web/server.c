@@ -35,6 +35,8 @@ typedef struct Request
 	bool		skipping_file;	/* the current file is beyond MAX_UPLOAD_FILES */
 	size_t		received;
 	bool		answered;		/* a response was queued before the body was read */
+	bool		too_large;		/* the body went past the bound: 413 when it ends */
+	bool		malformed;		/* the multipart parser gave up: 400 when it ends */
 } Request;
 
 static const ServerConfig *config;
@@ -331,29 +333,38 @@ handle(void *cls, struct MHD_Connection *connection, const char *url, const char
 	}
 	if (*upload_data_size > 0)
 	{
-		req->received += *upload_data_size;
+		size_t		size = *upload_data_size;
+
+		req->received += size;
+		*upload_data_size = 0;
 		if (req->received > config->max_upload)
 		{
-			char		message[256];
-
-			req->answered = true;
-			*upload_data_size = 0;
-			snprintf(message, sizeof(message), "The upload is larger than the %zu bytes this server takes.",
-					 config->max_upload);
-			return send_error(connection, method, url, MHD_HTTP_CONTENT_TOO_LARGE, "Upload too large", message,
-							  "The bound follows ser.max_duration (or ser-web --max-upload-mb): split long "
-							  "recordings, or send fewer files at a time.");
+			/*
+			 * A body of unannounced length past the bound: nothing more is
+			 * kept, and the 413 goes out when it ends (libmicrohttpd does
+			 * not answer in the middle of a body it is reading); one that
+			 * goes on far past the bound loses its connection.
+			 */
+			req->too_large = true;
+			return req->received > 4 * config->max_upload ? MHD_NO : MHD_YES;
 		}
-		if (MHD_post_process(req->post, upload_data, *upload_data_size) != MHD_YES)
-		{
-			req->answered = true;
-			*upload_data_size = 0;
-			return send_error(connection, method, url, MHD_HTTP_BAD_REQUEST, "Bad upload",
-							  "The multipart body is malformed, or memory ran out while reading it.",
-							  "Use the form of this page, or curl -F audio=@FILE.");
-		}
-		*upload_data_size = 0;
+		if (!req->too_large && !req->malformed && MHD_post_process(req->post, upload_data, size) != MHD_YES)
+			req->malformed = true;
 		return MHD_YES;
+	}
+	if (req->malformed)
+		return send_error(connection, method, url, MHD_HTTP_BAD_REQUEST, "Bad upload",
+						  "The multipart body is malformed, or memory ran out while reading it.",
+						  "Use the form of this page, or curl -F audio=@FILE.");
+	if (req->too_large)
+	{
+		char		message[256];
+
+		snprintf(message, sizeof(message), "The upload is larger than the %zu bytes this server takes.",
+				 config->max_upload);
+		return send_error(connection, method, url, MHD_HTTP_CONTENT_TOO_LARGE, "Upload too large", message,
+						  "The bound follows ser.max_duration (or ser-web --max-upload-mb): split long "
+						  "recordings, or send fewer files at a time.");
 	}
 	return answer(connection, method, url, req);
 }
