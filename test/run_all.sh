@@ -53,6 +53,11 @@ set -e
 if [ $rc != 0 ]; then cat "$WORK"/tap/tmp_check/log/regress_log_* 2>/dev/null | tail -50; fi
 record $rc
 
+say "web pages: ser-web over HTTP and in headless Chromium (screenshots in test/web/output)"
+set +e
+bash "$ROOT/test/web/web_test.sh"; record $?
+set -e
+
 echo
 echo "suites: $passed passed, $failed failed"
 [ "$failed" = 0 ]
