@@ -198,6 +198,8 @@ is "$(curl -s -o /dev/null -w '%{http_code}' -F "audio=@$WORK/truncated.wav" -F 
 is "$(curl -s -o /dev/null -w '%{http_code}' -F "audio=@$WORK/truncated.wav" -F model=no_such_model "$URL/predict")" 200 \
 	"an unknown model: the page answers"
 is "$(curl -s -o /dev/null -w '%{http_code}' -X DELETE "$URL/model")" 405 "a method a page does not take answers 405"
+is "$(curl -s -o /dev/null -w '%{http_code}' -X GET --data-binary "@$WORK/truncated.wav" "$URL/model")" 200 \
+	"a GET with a body: the body is ignored"
 is "$(get /etc/passwd error_404)" 404 "a path outside the app answers 404"
 is "$(curl -s -o /dev/null -w '%{http_code}' --path-as-is "$URL/../../etc/passwd")" 404 "a path climbing out answers 404"
 for page in error_413 error_415 error_404; do

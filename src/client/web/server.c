@@ -348,7 +348,9 @@ handle(void *cls, struct MHD_Connection *connection, const char *url, const char
 			req->too_large = true;
 			return req->received > 4 * config->max_upload ? MHD_NO : MHD_YES;
 		}
-		if (!req->too_large && !req->malformed && MHD_post_process(req->post, upload_data, size) != MHD_YES)
+		/* A body on a GET is counted and dropped. */
+		if (req->post && !req->too_large && !req->malformed &&
+			MHD_post_process(req->post, upload_data, size) != MHD_YES)
 			req->malformed = true;
 		return MHD_YES;
 	}
