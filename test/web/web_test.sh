@@ -55,6 +55,16 @@ sql "SET client_min_messages = error;
      INSERT INTO my_clips (audio, label)
        VALUES (pg_read_binary_file('$FIX/audio/tone440_16k.flac'), 'calm'), ('\\x0102', 'angry'), (NULL, 'sad');
      GRANT SELECT ON my_clips TO ser_web_reader;" >/dev/null
+# With the RAVDESS corpus beside the repository, one more actor (60
+# recordings) gives the upload form a speaker profile to offer.
+SHARED_DIR=${SER_SHARED_DIR:-$ROOT/../shared}
+PROFILE_ACTOR=""
+if [ -d "$SHARED_DIR/data/ravdess16k/Actor_03" ]; then
+	mkdir -p "$WORK/corpus"
+	cp -r "$SHARED_DIR/data/ravdess16k/Actor_03" "$WORK/corpus/"
+	chmod -R a+rX "$WORK/corpus"
+	sql "SET client_min_messages = error; SELECT FROM ser_load_ravdess('$WORK/corpus')" >/dev/null && PROFILE_ACTOR=3
+fi
 is "$(sql "SELECT rolsuper FROM pg_roles WHERE rolname = 'ser_web_reader'")" "f" "ser-web connects as a role that is not a superuser"
 
 # ---- ser-web on a free port, uploads bounded by ser.max_duration = 5 s ----
@@ -183,6 +193,24 @@ is "$(sql "SELECT string_agg(file_name || '=' || coalesce(predicted, 'none'), ' 
 	"the readable recordings are stored in the table named, with their predictions"
 is "$(sql "SELECT count(*) FROM web_uploads WHERE audio = pg_read_binary_file('$FIX/ravdess/03-01-05-02-01-01-01.wav')")" 1 \
 	"a stored recording has the uploaded bytes"
+
+# ---- a speaker profile ----
+if [ -z "$PROFILE_ACTOR" ]; then
+	echo "# SKIP speaker profile: $SHARED_DIR/data/ravdess16k not present (set SER_SHARED_DIR)"
+else
+	grep -q "<option value=\"$PROFILE_ACTOR\">RAVDESS actor $PROFILE_ACTOR " "$OUT/home.html"
+	ok $? "the form offers the profile of the actor with ten or more recordings"
+	f=ravdess/03-01-05-02-01-01-01.wav
+	is "$(curl -s -o "$OUT/predict_profile.html" -w '%{http_code}' -F "audio=@$FIX/$f" -F profile=$PROFILE_ACTOR "$URL/predict")" 200 \
+		"POST /predict with a speaker profile answers 200"
+	card=$(grep 'data-file="03-01-05-02-01-01-01.wav"' "$OUT/predict_profile.html" | head -1)
+	emotion=$(grep -o 'data-emotion="[^"]*"' <<<"$card" | cut -d'"' -f2)
+	value=$(grep -o "data-label=\"$emotion\" data-value=\"[^\"]*\"" <<<"$card" | cut -d'"' -f4)
+	is "$emotion $value" "$(sql "SELECT label || ' ' || to_char(confidence, 'FM0.0000') FROM ser_classify(pg_read_binary_file('$FIX/$f'),
+		speaker_profile => (SELECT ser_speaker_profile(audio) FROM ravdess_metadata WHERE actor = $PROFILE_ACTOR AND NOT identical_content))")" \
+		"with a profile: the emotion and probability of ser_classify(..., speaker_profile => ...)"
+	grep -q "speaker profile: RAVDESS actor $PROFILE_ACTOR" <<<"$card"; ok $? "the card names the profile used"
+fi
 
 # ---- bad requests: a clear page, a 4xx, the server stays up ----
 head -c $((LIMIT + 1)) /dev/zero > "$WORK/too_big.wav"
