@@ -65,6 +65,18 @@ if [ -d "$SHARED_DIR/data/ravdess16k/Actor_03" ]; then
 	chmod -R a+rX "$WORK/corpus"
 	sql "SET client_min_messages = error; SELECT FROM ser_load_ravdess('$WORK/corpus')" >/dev/null && PROFILE_ACTOR=3
 fi
+# A trained model beside the shipped one, with a stored evaluation.
+sql "SET client_min_messages = error;
+     CREATE TABLE train_rows AS
+     SELECT pg_read_binary_file('$FIX/audio/' || f) AS audio,
+            CASE WHEN f LIKE 'tone440%' THEN 'tone' ELSE 'other' END AS label,
+            (row_number() OVER (ORDER BY f) % 4)::text AS speaker
+     FROM pg_ls_dir('$FIX/audio') f WHERE f NOT LIKE 'empty%';
+     SELECT FROM ser_train('tiny_web', 'SELECT audio, label, speaker FROM train_rows', epochs => 2,
+                           batch_size => 4, ensemble => 1);
+     INSERT INTO ser_evaluations (evaluation, model, protocol, fold, metric, label, predicted, value)
+     SELECT 'tiny 2-fold', 'tiny_web', e.* FROM ser_evaluate('SELECT audio, label, speaker FROM train_rows',
+       folds => 2, epochs => 1, batch_size => 4, ensemble => 1) e;" >/dev/null
 is "$(sql "SELECT rolsuper FROM pg_roles WHERE rolname = 'ser_web_reader'")" "f" "ser-web connects as a role that is not a superuser"
 
 # ---- ser-web on a free port, uploads bounded by ser.max_duration = 5 s ----
@@ -151,6 +163,14 @@ is "$(grep -o 'class="cell" data-actual="sad" data-predicted="calm" data-value="
 	"model page: a confusion cell as in ser_evaluation_confusion"
 is "$(grep -o 'class="cell"' "$OUT/model.html" | wc -l)" "$(sql "SELECT count(*) FROM ser_evaluation_confusion")" \
 	"model page: one heat-map cell per confusion cell"
+grep -q 'data-model="tiny_web"' "$OUT/model.html"; ok $? "model page shows the trained model"
+is "$(grep -o '<b>Classes:</b> [^<]*' "$OUT/model.html" | sed -n 2p | sed 's/.*> //')" \
+	"$(sql "SELECT array_to_string(classes, ', ') FROM ser_model_info('tiny_web')")" "model page: the trained model's classes"
+grep -q '<option value="tiny_web">tiny_web</option>' "$OUT/home.html"; ok $? "the form offers the trained model"
+is "$(awk '/data-model="tiny_web"/ {p = 1} p' "$OUT/model.html" | grep -o 'class="cell" data-actual="[a-z]*" data-predicted="[a-z]*" data-value="[0-9]*"' | cut -d'"' -f4,6,8 | tr '"' ' ' | tr '\n' ';')" \
+	"$(sql "SELECT string_agg(actual || ' ' || predicted || ' ' || recordings, ';' ORDER BY protocol, actual, predicted) || ';'
+	        FROM ser_evaluation_confusion WHERE evaluation = 'tiny 2-fold'")" \
+	"model page: the stored evaluation's confusion matrices as in SQL"
 # The model card's rows in the install script are model/evaluation.txt's.
 awk -f "$ROOT/src/client/web/model_card_rows.awk" "$ROOT/model/evaluation.txt" > "$WORK/card.sql"
 diff <(sed -n '4,$p' "$WORK/card.sql") \
@@ -193,6 +213,16 @@ is "$(sql "SELECT string_agg(file_name || '=' || coalesce(predicted, 'none'), ' 
 	"the readable recordings are stored in the table named, with their predictions"
 is "$(sql "SELECT count(*) FROM web_uploads WHERE audio = pg_read_binary_file('$FIX/ravdess/03-01-05-02-01-01-01.wav')")" 1 \
 	"a stored recording has the uploaded bytes"
+
+# ---- another model ----
+f=audio/tone440_48k.ogg
+is "$(curl -s -o "$OUT/predict_model.html" -w '%{http_code}' -F "audio=@$FIX/$f" -F model=tiny_web "$URL/predict")" 200 \
+	"POST /predict with the trained model answers 200"
+card=$(grep 'data-file="tone440_48k.ogg"' "$OUT/predict_model.html" | head -1)
+emotion=$(grep -o 'data-emotion="[^"]*"' <<<"$card" | cut -d'"' -f2)
+is "$emotion $(grep -o "data-label=\"$emotion\" data-value=\"[^\"]*\"" <<<"$card" | cut -d'"' -f4) $(grep -o 'class="bar"' <<<"$card" | wc -l)" \
+	"$(sql "SELECT label || ' ' || to_char(confidence, 'FM0.0000') || ' 2' FROM ser_classify(pg_read_binary_file('$FIX/$f'), 'tiny_web')")" \
+	"with the trained model: its label, probability and a bar for each of its two classes"
 
 # ---- a speaker profile ----
 if [ -z "$PROFILE_ACTOR" ]; then
