@@ -294,16 +294,16 @@ else
 			--disable-component-update --no-first-run --disable-sync --hide-scrollbars \
 			--user-data-dir="$profile" "$@" 2>/dev/null
 	}
-	# name URL what-the-DOM-must-hold widths; the DOM comes with the first
-	# screenshot, the second width is taken at the same time.
-	while read -r name address expect widths; do
+	# name URL what-the-DOM-must-hold widths height; the DOM comes with the
+	# first screenshot, the second width is taken at the same time.
+	while read -r name address expect widths height; do
 		pids=()
 		for width in ${widths//,/ }; do
 			if [ "$width" = 390 ]; then
-				browser --dump-dom --screenshot="$OUT/$name-phone.png" --window-size=390,1400 "$address" \
+				browser --dump-dom --screenshot="$OUT/$name-phone.png" --window-size=390,"$height" "$address" \
 					> "$OUT/$name.dom.html" &
 			else
-				browser --screenshot="$OUT/$name-desktop.png" --window-size=1280,1400 "$address" >/dev/null &
+				browser --screenshot="$OUT/$name-desktop.png" --window-size=1280,"$height" "$address" >/dev/null &
 			fi
 			pids+=($!)
 		done
@@ -316,15 +316,15 @@ else
 			ok $? "Chromium: screenshot of $name at $width px"
 		done
 	done <<-PAGES
-	home $URL/ id="ser-version" 390,1280
-	predict $URL/predict id="upload" 390,1280
-	dataset $URL/dataset id="emotion-counts" 390,1280
-	dataset_table $URL/dataset?table=my_clips id="label-counts" 390,1280
-	model $URL/model class="cell" 390,1280
-	predict_result file://$OUT/predict_result.html data-emotion="no speech" 390,1280
-	report file://$OUT/report.html class="cell" 390,1280
-	not_found $URL/nowhere id="error" 390
-	missing_table $URL/dataset?table=no_such_table id="error" 390
+	home $URL/ id="ser-version" 390,1280 1800
+	predict $URL/predict id="upload" 390,1280 1200
+	dataset $URL/dataset id="emotion-counts" 390,1280 4000
+	dataset_table $URL/dataset?table=my_clips id="label-counts" 390,1280 3000
+	model $URL/model class="cell" 390,1280 6000
+	predict_result file://$OUT/predict_result.html data-emotion="angry" 390,1280 5000
+	report file://$OUT/report.html class="cell" 390,1280 5000
+	not_found $URL/nowhere id="error" 390 800
+	missing_table $URL/dataset?table=no_such_table id="error" 390 800
 	PAGES
 fi
 
