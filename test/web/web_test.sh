@@ -214,6 +214,28 @@ is "$(sql "SELECT string_agg(file_name || '=' || coalesce(predicted, 'none'), ' 
 is "$(sql "SELECT count(*) FROM web_uploads WHERE audio = pg_read_binary_file('$FIX/ravdess/03-01-05-02-01-01-01.wav')")" 1 \
 	"a stored recording has the uploaded bytes"
 
+# ---- names from outside are text, never markup or SQL ----
+f=audio/tone440_16k.flac
+is "$(curl -s -o "$OUT/predict_names.html" -w '%{http_code}' -F "audio=@$FIX/$f;filename=<img src=x onerror=alert(1)>.flac" \
+	--form-string 'store=odd "name"; DROP TABLE my_clips; --' "$URL/predict")" 200 "an upload with a file name and a table name full of markup and SQL"
+grep -q '&lt;img src=x onerror=alert(1)&gt;.flac' "$OUT/predict_names.html" && ! grep -q '<img' "$OUT/predict_names.html"
+ok $? "the file name is shown escaped"
+is "$(sql "SELECT count(*) FROM \"odd \"\"name\"\"; DROP TABLE my_clips; --\"") $(sql "SELECT to_regclass('my_clips') IS NOT NULL")" "1 t" \
+	"the table name is one identifier: the recording is stored in a table of that name, nothing else runs"
+
+# ---- several requests at once ----
+pids=()
+for i in 1 2 3 4 5 6; do
+	curl -s -o "$WORK/parallel_$i.html" -w '%{http_code}\n' -F "audio=@$FIX/ravdess/03-01-05-02-01-01-01.wav" "$URL/predict" \
+		> "$WORK/parallel_$i.status" &
+	pids+=($!)
+done
+wait "${pids[@]}"
+is "$(cat "$WORK"/parallel_*.status | sort | uniq -c | sed 's/^ *//')" "6 200" "six uploads at once all answer 200"
+is "$(grep -h -o 'data-emotion="[^"]*"' "$WORK"/parallel_*.html | sort -u)" \
+	"data-emotion=\"$(sql "SELECT ser_predict(pg_read_binary_file('$FIX/ravdess/03-01-05-02-01-01-01.wav'))")\"" \
+	"and all give ser_predict's answer"
+
 # ---- another model ----
 f=audio/tone440_48k.ogg
 is "$(curl -s -o "$OUT/predict_model.html" -w '%{http_code}' -F "audio=@$FIX/$f" -F model=tiny_web "$URL/predict")" 200 \
@@ -251,6 +273,11 @@ is "$(curl -s -o /dev/null -w '%{http_code}' -H 'Transfer-Encoding: chunked' -F 
 is "$(curl -s -o "$OUT/error_415.html" -w '%{http_code}' -H 'Content-Type: audio/wav' --data-binary "@$WORK/truncated.wav" "$URL/predict")" 415 \
 	"an upload that is not multipart/form-data answers 415"
 is "$(curl -s -o /dev/null -w '%{http_code}' -F model=default "$URL/predict")" 400 "an upload without a file answers 400"
+head -c 50000 /dev/urandom > "$WORK/noise.bin"
+is "$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: multipart/form-data; boundary=xyz' --data-binary "@$WORK/noise.bin" "$URL/predict")" 400 \
+	"a multipart body that is noise answers 400"
+is "$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: multipart/form-data' --data-binary "@$WORK/noise.bin" "$URL/predict")" 415 \
+	"a multipart body without a boundary answers 415"
 is "$(curl -s -o /dev/null -w '%{http_code}' -F "audio=@$WORK/truncated.wav" -F profile=x "$URL/predict")" 400 \
 	"a profile that is not an actor number answers 400"
 is "$(curl -s -o /dev/null -w '%{http_code}' -F "audio=@$WORK/truncated.wav" -F model=no_such_model "$URL/predict")" 200 \
