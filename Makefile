@@ -34,7 +34,8 @@ REGRESS_AUDIO    = audio_info audio_decode audio_errors audio_limits
 REGRESS_FEATURES = features_names features_values features_frames features_melspectrogram features_mfcc features_pitch features_errors features_deterministic features_params
 REGRESS_DATASET  = dataset_parse dataset_load dataset_stats
 REGRESS_MODEL    = model_train model_evaluate model_predict model_default model_golden model_profile
-REGRESS = $(REGRESS_AUDIO) $(REGRESS_FEATURES) $(REGRESS_DATASET) $(REGRESS_MODEL) catalog
+REGRESS_PRESENTATION = presentation
+REGRESS = $(REGRESS_AUDIO) $(REGRESS_FEATURES) $(REGRESS_DATASET) $(REGRESS_MODEL) $(REGRESS_PRESENTATION) catalog
 REGRESS_OPTS = --inputdir=test --outputdir=test
 
 LIBS_PKG    = sndfile fftw3f openblas soxr
@@ -97,6 +98,9 @@ uninstall: uninstall-plugin-link
 .PHONY: uninstall-plugin-link
 uninstall-plugin-link:
 	rm -f '$(DESTDIR)$(pkglibdir)/plugins/$(MODULE_big)$(DLSUFFIX)'
+
+# The web pages (ser-web), a client program installed into PostgreSQL's bindir.
+include src/client/web/web.mk
 
 $(DATA_built): $(INSTALL_PARTS) Makefile
 	cat $(INSTALL_PARTS) > $@

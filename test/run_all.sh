@@ -63,6 +63,11 @@ set -e
 if [ $rc != 0 ]; then cat "$WORK"/src/tmp_check/log/regress_log_* 2>/dev/null | tail -50; fi
 record $rc
 
+say "web pages: ser-web over HTTP and in headless Chromium (screenshots in test/web/output)"
+set +e
+bash "$ROOT/test/web/web_test.sh"; record $?
+set -e
+
 # The Debian package (opt-in: a full rebuild, and it installs the package system-wide for a moment).
 if [ "${SER_TEST_PACKAGE:-0}" = 1 ]; then
 	say "Debian package"

@@ -8,7 +8,8 @@ PG_MAJOR=${PG_MAJOR:-15}
 PGBIN=${SER_PGBIN:-/usr/lib/postgresql/$PG_MAJOR/bin}
 SER_PACKAGES="build-essential pkg-config postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR
   postgresql-client-$PG_MAJOR libsndfile1-dev libfftw3-dev libopenblas-dev libsoxr-dev
-  libipc-run-perl sox libsox-fmt-all flac lame opus-tools vorbis-tools"
+  libipc-run-perl sox libsox-fmt-all flac lame opus-tools vorbis-tools
+  libmicrohttpd-dev curl"
 
 say() { printf '\n== %s\n' "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }

@@ -7,6 +7,7 @@
 #
 # Usage: bash src/tools/run.sh [FOLDER]      (default: the repository's fixtures)
 #        SER_MODEL=name to use a model of ser_models instead of the shipped one.
+#        SER_REPORT=OUT.html to also write an HTML report (ser-web --report).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$ROOT/src/tools/common.sh"
@@ -50,7 +51,7 @@ say "emotion of each recording (model: ${SER_MODEL:-default})"
 psql -X -q -P footer=off -v model="${SER_MODEL:-default}" <<'SQL'
 CREATE FUNCTION pg_temp.describe(audio bytea, model text, profile real[],
                                  OUT format text, OUT seconds numeric, OUT emotion text,
-                                 OUT confidence numeric, OUT error text)
+                                 OUT confidence numeric, OUT probabilities jsonb, OUT error text)
 LANGUAGE plpgsql AS $$
 DECLARE c record;
 BEGIN
@@ -58,6 +59,8 @@ BEGIN
   c := ser_classify(audio, model, profile);
   emotion := c.label;
   confidence := round(c.confidence::numeric, 3);
+  SELECT jsonb_object_agg(u.emotion, u.probability) INTO probabilities
+  FROM unnest((ser_model_info(model)).classes, c.probabilities) AS u(emotion, probability);
 EXCEPTION WHEN others THEN
   error := SQLERRM;
 END $$;
@@ -106,9 +109,12 @@ GROUP BY s.actor HAVING count(*) >= 10;
 CREATE TEMP TABLE results AS
 SELECT r.file, d.format, d.seconds, d.emotion AS predicted, d.confidence,
        pg_temp.ravdess_emotion(r.file) AS actual, d.error,
-       CASE WHEN p.profile IS NOT NULL THEN 'actor ' || s.actor END AS profile
+       CASE WHEN p.profile IS NOT NULL THEN 'actor ' || s.actor END AS profile, d.probabilities
 FROM ser_run_recordings r JOIN speakers s USING (file) LEFT JOIN profiles p USING (actor),
      pg_temp.describe(r.audio, :'model', p.profile) d;
+-- Kept for the HTML report (ser-web --report reads it).
+DROP TABLE IF EXISTS ser_run_results;
+CREATE TABLE ser_run_results AS SELECT * FROM results;
 SELECT file, format, seconds, predicted, confidence, profile, actual,
        CASE WHEN actual IS NULL OR predicted IS NULL THEN NULL WHEN actual = predicted THEN 'yes' ELSE 'no' END AS correct,
        error
@@ -118,3 +124,8 @@ SELECT count(*) AS recordings, count(predicted) AS classified, count(actual) AS 
        round(avg((predicted = actual)::int) FILTER (WHERE actual IS NOT NULL AND predicted IS NOT NULL), 3) AS accuracy
 FROM results;
 SQL
+
+if [ -n "${SER_REPORT:-}" ]; then
+	say "HTML report"
+	ser-web --report "$SER_REPORT" --results-table ser_run_results
+fi
