@@ -30,7 +30,8 @@ REGRESS_AUDIO    = audio_info audio_decode audio_errors audio_limits
 REGRESS_FEATURES = features_names features_values features_frames features_melspectrogram features_mfcc features_pitch features_errors features_deterministic features_params
 REGRESS_DATASET  = dataset_parse dataset_load dataset_stats
 REGRESS_MODEL    = model_train model_evaluate model_predict model_default model_profile
-REGRESS = setup $(REGRESS_AUDIO) $(REGRESS_FEATURES) $(REGRESS_DATASET) $(REGRESS_MODEL) catalog
+REGRESS_SCALE    = distributed
+REGRESS = setup $(REGRESS_AUDIO) $(REGRESS_FEATURES) $(REGRESS_DATASET) $(REGRESS_MODEL) $(REGRESS_SCALE) catalog
 
 LIBS_PKG    = sndfile fftw3f openblas soxr
 PKG_CFLAGS := $(shell pkg-config --cflags $(LIBS_PKG))
