@@ -36,6 +36,11 @@ record $rc
 set -e
 stop_cluster
 
+say "Citus for the Citus TAP test (built from ../shared/citus when present, once)"
+set +e
+bash "$ROOT/src/tools/build_citus.sh"; record $?
+set -e
+
 say "TAP tests (PostgreSQL::Test::Cluster)"
 # The TAP framework refuses to run as root: run it as postgres on a copy of test/.
 PGXS_DIR=$(dirname "$("$PGBIN/pg_config" --pgxs)")/../..
