@@ -1,10 +1,11 @@
 # ser on shards through postgres_fdw: a coordinator whose table of recordings
 # is partitioned by speaker into foreign partitions on two shard clusters
 # (local sockets).  The batch UPDATE with the IMMUTABLE ser_predict_shipped
-# runs on the shards as one remote UPDATE each (only the labels travel), the
-# STABLE ser_predict does not (the audio would travel), speaker profiles
-# aggregate on the shards, and labels and profiles equal those of the same
-# rows on one node.  Recordings: actors 01..SER_SCALE_ACTORS (default 4) of
+# runs on the shards as one remote UPDATE each (only the command travels),
+# the STABLE ser_predict does not (the audio would travel), speaker profiles
+# aggregate on the shards, labels are read through views on the shards, both
+# at once, and labels and profiles equal those of the same rows on one node.
+# Recordings: actors 01..SER_SCALE_ACTORS (default 4) of
 # ../shared/data/ravdess16k when present, else the fixture tree's few.
 use strict;
 use warnings;
@@ -58,7 +59,7 @@ note("$rows recordings of $speakers speakers");
 # shards (their ser_speaker_profile costs the same there) and keeps the
 # cheaper-to-start local aggregation over all the audio.
 # Each shard holds a table of recordings; the coordinator partitions by
-# speaker: speakers 1-2 on shard 1, the others on shard 2.
+# speaker.
 for my $shard (@shards)
 {
 	$shard->safe_psql('postgres', q{
@@ -67,7 +68,9 @@ CREATE TABLE recordings_part (id bigint PRIMARY KEY, speaker int NOT NULL, state
 });
 }
 $coord->safe_psql('postgres', 'CREATE EXTENSION postgres_fdw');
-my @ranges = ("FROM (MINVALUE) TO (3)", "FROM (3) TO (MAXVALUE)");
+# Half the speakers on each shard (1-2 | 3-4 of actors 1-4; 1-10 | 11-20 of all).
+my $split = $coord->safe_psql('postgres', 'SELECT (min(speaker) + max(speaker)) / 2 + 1 FROM one_node');
+my @ranges = ("FROM (MINVALUE) TO ($split)", "FROM ($split) TO (MAXVALUE)");
 $coord->safe_psql('postgres', q{
 CREATE TABLE recordings (id bigint NOT NULL, speaker int NOT NULL, statement int,
                          truth text, audio bytea, emotion text) PARTITION BY RANGE (speaker);
@@ -155,5 +158,30 @@ is($coord->safe_psql('postgres', q{
 SELECT count(*) FROM recordings r JOIN one_node o USING (id) JOIN one_node_profiles p ON p.speaker = o.speaker
 WHERE r.emotion = ser_predict(o.audio, speaker_profile => p.profile)}), $rows,
 	'labels with profiles set on the shards equal those of one node');
+
+# ---- SELECT: a plain foreign scan never sends its target list, so ----
+# ---- labels are read through a view on each shard ----
+$plan = $coord->safe_psql('postgres', 'EXPLAIN (VERBOSE, COSTS OFF) SELECT id, ser_predict_shipped(audio) FROM recordings');
+like($plan, qr/Remote SQL: SELECT id, audio FROM public\.recordings_part/,
+	'a foreign scan fetches the audio, not the label') or diag($plan);
+for my $shard (@shards)
+{
+	$shard->safe_psql('postgres', q{CREATE VIEW recording_labels AS
+SELECT id, speaker, public.ser_predict_shipped(audio) AS label FROM public.recordings_part});
+}
+$coord->safe_psql('postgres', 'CREATE TABLE labels (id bigint, speaker int NOT NULL, label text) PARTITION BY RANGE (speaker)');
+for my $i (0, 1)
+{
+	$coord->safe_psql('postgres', sprintf(q{CREATE FOREIGN TABLE labels_%d PARTITION OF labels FOR VALUES %s
+  SERVER shard%d OPTIONS (table_name 'recording_labels')}, $i + 1, $ranges[$i], $i + 1));
+}
+$plan = $coord->safe_psql('postgres', 'EXPLAIN (VERBOSE, COSTS OFF) SELECT id, label FROM labels');
+my @async = $plan =~ /(Async Foreign Scan)/g;
+is(scalar @async, 2, 'labels are read from both shards concurrently') or diag($plan);
+$t0 = time();
+my $via_views = $coord->safe_psql('postgres', q{SELECT string_agg(id || ':' || label, ',' ORDER BY id) FROM labels});
+note(sprintf('SELECT through the shards\' views: %.2f s', time() - $t0));
+is($via_views, $coord->safe_psql('postgres', q{SELECT string_agg(id || ':' || emotion, ',' ORDER BY id) FROM one_node_labels}),
+	'labels read through the views equal those of one node');
 
 done_testing();
