@@ -68,11 +68,10 @@ BEGIN
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   DETAIL = 'Run it on a Citus coordinator, after CREATE EXTENSION citus and CREATE EXTENSION ser.';
     END IF;
-    IF NOT EXISTS (SELECT 1 FROM pg_dist_node WHERE groupid = 0 AND noderole = 'primary')
-       AND EXISTS (SELECT 1 FROM pg_dist_node) THEN
+    IF NOT citus_is_coordinator() THEN
         RAISE EXCEPTION 'ser_citus_prepare() must run on the coordinator'
             USING ERRCODE = 'object_not_in_prerequisite_state',
-                  DETAIL = 'This node is not in the cluster''s metadata as its coordinator: call citus_set_coordinator_host() first.';
+                  DETAIL = 'This node is a worker, or a coordinator without nodes: call citus_set_coordinator_host() and citus_add_node() first.';
     END IF;
 
     -- Models trained on the coordinator reach every node: a reference table

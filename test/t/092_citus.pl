@@ -59,6 +59,9 @@ my $version = $coord->safe_psql('postgres', "SELECT extversion FROM pg_extension
 is($_->safe_psql('postgres', "SELECT extversion FROM pg_extension WHERE extname = 'ser'"), $version,
 	'CREATE EXTENSION ser on the coordinator installs it on worker ' . $_->name) for @workers;
 
+my ($out, $err);
+$workers[0]->psql('postgres', 'SELECT ser_citus_prepare()', stdout => \$out, stderr => \$err);
+like($err, qr/ser_citus_prepare\(\) must run on the coordinator/, 'ser_citus_prepare refuses to run on a worker');
 my $prepared = $coord->safe_psql('postgres', 'SELECT node, action FROM ser_citus_prepare() ORDER BY 1, 2');
 like($prepared, qr/^coordinator\|ser_models is a reference table$/m, 'ser_citus_prepare makes ser_models a reference table');
 my @allowed = $prepared =~ /named-model prediction allowed inside shard queries/g;
@@ -137,7 +140,6 @@ is($dist, $one, 'SELECT ser_predict on the workers equals one node');
 note(sprintf('SELECT ser_predict: %.2f s on the cluster, %.2f s on one node', $t_dist, $t_one));
 
 # ---- Batch UPDATE: the IMMUTABLE form runs on every shard at once ----
-my ($out, $err);
 $coord->psql('postgres', 'UPDATE recordings SET emotion = ser_predict(audio)', stdout => \$out, stderr => \$err);
 like($err, qr/STABLE functions used in UPDATE queries cannot be called with column references/,
 	'Citus refuses the STABLE ser_predict in an UPDATE');
