@@ -35,7 +35,8 @@ REGRESS_FEATURES = features_names features_values features_frames features_melsp
 REGRESS_DATASET  = dataset_parse dataset_load dataset_stats
 REGRESS_MODEL    = model_train model_evaluate model_predict model_default model_golden model_profile
 REGRESS_PRESENTATION = presentation
-REGRESS = $(REGRESS_AUDIO) $(REGRESS_FEATURES) $(REGRESS_DATASET) $(REGRESS_MODEL) $(REGRESS_PRESENTATION) catalog
+REGRESS_SCALE    = distributed
+REGRESS = $(REGRESS_AUDIO) $(REGRESS_FEATURES) $(REGRESS_DATASET) $(REGRESS_MODEL) $(REGRESS_PRESENTATION) $(REGRESS_SCALE) catalog
 REGRESS_OPTS = --inputdir=test --outputdir=test
 
 LIBS_PKG    = sndfile fftw3f openblas soxr

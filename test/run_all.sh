@@ -52,6 +52,11 @@ record $rc
 set -e
 stop_cluster
 
+say "Citus for the Citus TAP test (built from ../shared/citus when present, once)"
+set +e
+bash "$ROOT/src/tools/build_citus.sh"; record $?
+set -e
+
 say "TAP tests (PostgreSQL::Test::Cluster)"
 # Tests that use the RAVDESS corpus find it through SER_SHARED_DIR (and skip without it).
 SHARED_DIR=""
