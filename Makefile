@@ -19,12 +19,15 @@ CORE_OBJS = $(CORE_SRCS:.c=.o)
 OBJS      = $(CORE_OBJS) $(PG_SRCS:.c=.o)
 
 # The install script is assembled from one hand-edited file per area
-# (sql/install/NN_area.sql); released versions' upgrade scripts are kept
-# as sql/ser--A--B.sql.
+# (sql/install/NN_area.sql).  The update from 0.1.0 is assembled from what
+# was written for it (sql/upgrade/) and the parts that only add objects or
+# replace them with CREATE OR REPLACE, so both run the same definitions;
+# 0.1.0's own install script is kept (sql/ser--0.1.0.sql) for the update test.
 INSTALL_PARTS = $(sort $(wildcard sql/install/*.sql))
-DATA_built    = sql/$(EXTENSION)--$(EXTVERSION).sql
-DATA          = $(wildcard sql/$(EXTENSION)--*--*.sql) $(wildcard model/ser_default.sermodel) \
-                sql/$(EXTENSION)--0.1.0.sql
+UPDATE_0_1_0_PARTS = sql/upgrade/$(EXTENSION)--0.1.0--0.2.0.sql sql/install/42_training.sql \
+                     sql/install/45_privileges.sql sql/install/50_presentation.sql sql/install/60_distributed.sql
+DATA_built    = sql/$(EXTENSION)--$(EXTVERSION).sql sql/$(EXTENSION)--0.1.0--0.2.0.sql
+DATA          = $(wildcard model/ser_default.sermodel) sql/$(EXTENSION)--0.1.0.sql
 
 # Regression tests in pgvector's layout: test/sql/NAME.sql, expected output
 # test/expected/NAME.out, results in test/results/.  One concern each, and
@@ -103,8 +106,11 @@ uninstall-plugin-link:
 # The web pages (ser-web), a client program installed into PostgreSQL's bindir.
 include src/client/web/web.mk
 
-$(DATA_built): $(INSTALL_PARTS) Makefile
+sql/$(EXTENSION)--$(EXTVERSION).sql: $(INSTALL_PARTS) Makefile
 	cat $(INSTALL_PARTS) > $@
+
+sql/$(EXTENSION)--0.1.0--0.2.0.sql: $(UPDATE_0_1_0_PARTS) Makefile
+	cat $(UPDATE_0_1_0_PARTS) > $@
 
 # ---- C unit tests of the core (TAP output, run with prove) ----
 # make unittest runs them on the core built as for the extension;
