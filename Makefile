@@ -24,7 +24,7 @@ OBJS      = $(CORE_OBJS) $(PG_SRCS:.c=.o)
 # replace them with CREATE OR REPLACE, so both run the same definitions;
 # 0.1.0's own install script is kept (sql/ser--0.1.0.sql) for the update test.
 INSTALL_PARTS = $(sort $(wildcard sql/install/*.sql))
-UPDATE_0_1_0_PARTS = sql/upgrade/$(EXTENSION)--0.1.0--0.2.0.sql sql/install/42_training.sql \
+UPDATE_0_1_0_PARTS = sql/upgrade/$(EXTENSION)--0.1.0--0.2.0.sql sql/install/42_training.sql sql/install/43_prediction.sql \
                      sql/install/45_privileges.sql sql/install/50_presentation.sql sql/install/60_distributed.sql
 DATA_built    = sql/$(EXTENSION)--$(EXTVERSION).sql sql/$(EXTENSION)--0.1.0--0.2.0.sql
 DATA          = $(wildcard model/ser_default.sermodel) sql/$(EXTENSION)--0.1.0.sql

@@ -70,31 +70,6 @@ CREATE AGGREGATE ser_speaker_profile(audio bytea) (
 COMMENT ON AGGREGATE ser_speaker_profile(bytea) IS
 'The speaker profile of a set of recordings of one speaker, for ser_predict(..., speaker_profile => ...): a real[] of the number of recordings, the mean of every frame feature over all their frames (ser_frame_feature_names() order) and the mean utterance vector (ser_feature_names() order), with the default feature parameters. Labels are not needed. Use a representative sample of the speaker''s speech, ten recordings or more: a profile of few or emotionally one-sided recordings (e.g. only neutral ones) makes predictions worse than none (model/README.md). NULL when there are no recordings.';
 
-CREATE FUNCTION ser_predict(audio bytea, model text DEFAULT 'default', speaker_profile real[] DEFAULT NULL)
-RETURNS text
-AS 'MODULE_PATHNAME', 'ser_predict'
-LANGUAGE C STABLE PARALLEL SAFE COST 10000;
-
-COMMENT ON FUNCTION ser_predict(bytea, text, real[]) IS
-'The most probable emotion of a recording (any format ser_decode reads). model names a row of ser_models; ''default'' (the default) is the model shipped with ser, loaded once per backend. speaker_profile: the speaker''s ser_speaker_profile() for a speaker-normalised model (the shipped one is), which removes the speaker''s own voice from the features and is much more accurate on a new speaker; without it the model assumes the average training speaker. NULL when audio or model is NULL. STABLE: a named model can be replaced between statements.';
-
-CREATE FUNCTION ser_predict_proba(audio bytea, model text DEFAULT 'default', speaker_profile real[] DEFAULT NULL)
-RETURNS real[]
-AS 'MODULE_PATHNAME', 'ser_predict_proba'
-LANGUAGE C STABLE PARALLEL SAFE COST 10000;
-
-COMMENT ON FUNCTION ser_predict_proba(bytea, text, real[]) IS
-'Class probabilities of a recording, aligned with the model''s classes (ser_emotions() for the shipped model; ser_models.classes for others). speaker_profile as for ser_predict().';
-
-CREATE FUNCTION ser_classify(audio bytea, model text DEFAULT 'default', speaker_profile real[] DEFAULT NULL,
-                             OUT label text, OUT confidence real, OUT probabilities real[])
-RETURNS record
-AS 'MODULE_PATHNAME', 'ser_classify'
-LANGUAGE C STABLE PARALLEL SAFE COST 10000;
-
-COMMENT ON FUNCTION ser_classify(bytea, text, real[]) IS
-'Label, its probability (confidence) and every class probability of a recording, in one row. speaker_profile as for ser_predict().';
-
 CREATE FUNCTION ser_model_info(model text DEFAULT 'default',
                                OUT name text, OUT format_version int, OUT classes text[],
                                OUT feature_params text, OUT architecture text, OUT provenance text,

@@ -41,15 +41,17 @@ COMMENT ON FUNCTION ser_predict_proba_shipped(bytea, real[]) IS
 'ser_predict_proba(audio, ''default'', speaker_profile): the shipped model''s class probabilities, in ser_emotions() order, as an IMMUTABLE function engines push to the shards. IMMUTABLE for the reasons given for ser_predict_shipped().';
 
 CREATE FUNCTION ser_classify_shipped(audio bytea, speaker_profile real[] DEFAULT NULL,
-                                     OUT label text, OUT confidence real, OUT probabilities real[])
+                                     OUT label text, OUT confidence real, OUT probabilities real[],
+                                     OUT speech boolean, OUT speech_seconds real, OUT reason text)
 RETURNS record
 LANGUAGE sql IMMUTABLE PARALLEL SAFE COST 10000
 BEGIN ATOMIC
-    SELECT c.label, c.confidence, c.probabilities FROM @extschema@.ser_classify(audio, 'default', speaker_profile) c;
+    SELECT c.label, c.confidence, c.probabilities, c.speech, c.speech_seconds, c.reason
+    FROM @extschema@.ser_classify(audio, 'default', speaker_profile) c;
 END;
 
 COMMENT ON FUNCTION ser_classify_shipped(bytea, real[]) IS
-'ser_classify(audio, ''default'', speaker_profile): label, confidence and probabilities by the shipped model, as an IMMUTABLE function engines push to the shards. IMMUTABLE for the reasons given for ser_predict_shipped().';
+'ser_classify(audio, ''default'', speaker_profile): label, confidence and probabilities by the shipped model, and whether the recording is speech, as an IMMUTABLE function engines push to the shards. IMMUTABLE for the reasons given for ser_predict_shipped().';
 
 -- Citus: the cluster's models on every node, and named-model lookups that
 -- work inside a shard's query.

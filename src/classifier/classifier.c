@@ -497,10 +497,14 @@ ser_classifier_model_params(const SerModel *model, SerFeatureParams *params, Ser
 	return SER_OK;
 }
 
-SerStatus
-ser_classifier_predict(const SerModel *model, const SerFeatureParams *params,
-					   const float *pcm, size_t n, const float *speaker_profile,
-					   size_t profile_length, float *probs, SerError *err)
+/*
+ * Features once, then the gate (when gate is not NULL) and, for speech or
+ * without a gate, the model.
+ */
+static SerStatus
+predict(const SerModel *model, const SerFeatureParams *params, const float *pcm, size_t n,
+		const float *speaker_profile, size_t profile_length, const SerSpeechGate *gate, float *probs,
+		SerSpeechEvidence *speech, SerSpeechVerdict *verdict, SerError *err)
 {
 	SerFeatureSet set;
 	SerStatus	st;
@@ -513,8 +517,35 @@ ser_classifier_predict(const SerModel *model, const SerFeatureParams *params,
 	st = ser_extract_features(params, pcm, n, SER_FEATURES_FRAMES | SER_FEATURES_UTTERANCE, &set, err);
 	if (st != SER_OK)
 		return st;
+	if (gate != NULL)
+	{
+		st = ser_speech_evidence(params, set.frames, set.n_frames, set.n_frame_features, speech, err);
+		*verdict = st == SER_OK ? ser_speech_verdict(gate, speech) : SER_SPEECH_TOO_LITTLE_VOICED;
+		if (st != SER_OK || *verdict != SER_SPEECH_YES)
+		{
+			ser_feature_set_free(&set);
+			return st;
+		}
+	}
 	st = ser_model_predict(model, set.frames, (int) set.n_frames, set.n_frame_features,
 						   set.utterance, set.n_utterance, speaker_profile, profile_length, probs, err);
 	ser_feature_set_free(&set);
 	return st;
+}
+
+SerStatus
+ser_classifier_predict(const SerModel *model, const SerFeatureParams *params,
+					   const float *pcm, size_t n, const float *speaker_profile,
+					   size_t profile_length, float *probs, SerError *err)
+{
+	return predict(model, params, pcm, n, speaker_profile, profile_length, NULL, probs, NULL, NULL, err);
+}
+
+SerStatus
+ser_classifier_predict_speech(const SerModel *model, const SerFeatureParams *params,
+							  const float *pcm, size_t n, const float *speaker_profile,
+							  size_t profile_length, const SerSpeechGate *gate, float *probs,
+							  SerSpeechEvidence *speech, SerSpeechVerdict *verdict, SerError *err)
+{
+	return predict(model, params, pcm, n, speaker_profile, profile_length, gate, probs, speech, verdict, err);
 }

@@ -23,6 +23,7 @@
 #define SER_CLASSIFIER_CLASSIFIER_H
 
 #include "classifier/corpus.h"
+#include "features/speech.h"
 #include "model/model.h"
 #include "model/model_format.h"
 #include "model/train.h"
@@ -98,6 +99,18 @@ SerStatus	ser_classifier_crossval(SerCorpus *corpus, int n_classes, const SerCla
 SerStatus	ser_classifier_predict(const SerModel *model, const SerFeatureParams *params,
 								   const float *pcm, size_t n, const float *speaker_profile,
 								   size_t profile_length, float *probs, SerError *err);
+
+/*
+ * The same behind the speech gate (features/speech.h), as SQL classifies:
+ * the features are computed once, *speech receives the gate's evidence and
+ * *verdict its verdict, and only for speech (SER_SPEECH_YES) does the model
+ * run and probs get filled.  A recording that is not a voice speaking gets
+ * no emotion rather than a confident wrong one.
+ */
+SerStatus	ser_classifier_predict_speech(const SerModel *model, const SerFeatureParams *params,
+										  const float *pcm, size_t n, const float *speaker_profile,
+										  size_t profile_length, const SerSpeechGate *gate, float *probs,
+										  SerSpeechEvidence *speech, SerSpeechVerdict *verdict, SerError *err);
 
 /* The feature parameters stored in a model (SER_ECORRUPT if unreadable). */
 SerStatus	ser_classifier_model_params(const SerModel *model, SerFeatureParams *params, SerError *err);

@@ -18,17 +18,26 @@ PG_FUNCTION_INFO_V1(ser_predict_proba);
 PG_FUNCTION_INFO_V1(ser_classify);
 PG_FUNCTION_INFO_V1(ser_model_info);
 
+/* What classifying one recording gives. */
+typedef struct Classification
+{
+	SerSpeechVerdict verdict;	/* SER_SPEECH_YES: probs holds the class probabilities */
+	SerSpeechEvidence speech;
+	float	   *probs;			/* in the model's class order */
+} Classification;
+
 /*
- * Decode and classify one recording: probabilities in the model's class
- * order.  profile (a real[], ser_speaker_profile) may be NULL.  The core
- * judges the profile (ser_model_check_speaker_profile); this only says it
- * in SQL terms.
+ * Decode and classify one recording behind the speech gate (the gate's
+ * default thresholds, features/speech.h).  profile (a real[],
+ * ser_speaker_profile) may be NULL.  The core judges the profile
+ * (ser_model_check_speaker_profile); this only says it in SQL terms.
  */
-static float *
-classify(LoadedModel *lm, bytea *audio, ArrayType *profile)
+static void
+classify(LoadedModel *lm, bytea *audio, ArrayType *profile, Classification *out)
 {
 	SerPcm		pcm;
 	SerError	err;
+	SerSpeechGate gate;
 	float	   *probs = palloc(sizeof(float) * lm->n_classes);
 	float	   *profile_values = NULL;
 	int			profile_length = 0;
@@ -52,25 +61,27 @@ classify(LoadedModel *lm, bytea *audio, ArrayType *profile)
 					 errhint("Pass the result of ser_speaker_profile(audio) over the speaker's recordings.")));
 		}
 	}
+	ser_speech_gate_default(&gate);
 	ser_decode_bytea(audio, lm->params.sample_rate, &pcm, NULL);
-	if (ser_classifier_predict(lm->model, &lm->params, pcm.samples, pcm.n_samples, profile_values,
-							   (size_t) profile_length, probs, &err) != SER_OK)
+	if (ser_classifier_predict_speech(lm->model, &lm->params, pcm.samples, pcm.n_samples, profile_values,
+									  (size_t) profile_length, &gate, probs, &out->speech, &out->verdict,
+									  &err) != SER_OK)
 	{
 		ser_pcm_free(&pcm);
 		ser_report_error(&err);
 	}
 	ser_pcm_free(&pcm);
-	return probs;
+	out->probs = probs;
 }
 
 /*
  * The prediction functions' arguments (audio, model, speaker_profile).  They
  * are not STRICT, because speaker_profile defaults to NULL; a NULL audio or
  * model gives a NULL result, as STRICT would: false is returned and the
- * caller returns NULL.
+ * caller returns NULL.  Whether the recording is speech is in c->verdict.
  */
 static bool
-classify_arguments(FunctionCallInfo fcinfo, LoadedModel **lm, float **probs)
+classify_arguments(FunctionCallInfo fcinfo, LoadedModel **lm, Classification *c)
 {
 	char	   *name;
 
@@ -78,7 +89,7 @@ classify_arguments(FunctionCallInfo fcinfo, LoadedModel **lm, float **probs)
 		return false;
 	name = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	*lm = ser_get_model(fcinfo, name);
-	*probs = classify(*lm, PG_GETARG_BYTEA_PP(0), PG_ARGISNULL(2) ? NULL : PG_GETARG_ARRAYTYPE_P(2));
+	classify(*lm, PG_GETARG_BYTEA_PP(0), PG_ARGISNULL(2) ? NULL : PG_GETARG_ARRAYTYPE_P(2), c);
 	return true;
 }
 
@@ -102,46 +113,56 @@ ser_emotions(PG_FUNCTION_ARGS)
 	PG_RETURN_ARRAYTYPE_P(ser_text_array(lm->class_names, lm->n_classes));
 }
 
+/* No emotion for what is not speech: NULL, as for a NULL recording. */
 Datum
 ser_predict(PG_FUNCTION_ARGS)
 {
 	LoadedModel *lm;
-	float	   *probs;
+	Classification c;
 
-	if (!classify_arguments(fcinfo, &lm, &probs))
+	if (!classify_arguments(fcinfo, &lm, &c) || c.verdict != SER_SPEECH_YES)
 		PG_RETURN_NULL();
-	PG_RETURN_TEXT_P(cstring_to_text(lm->class_names[argmax(probs, lm->n_classes)]));
+	PG_RETURN_TEXT_P(cstring_to_text(lm->class_names[argmax(c.probs, lm->n_classes)]));
 }
 
 Datum
 ser_predict_proba(PG_FUNCTION_ARGS)
 {
 	LoadedModel *lm;
-	float	   *probs;
+	Classification c;
 
-	if (!classify_arguments(fcinfo, &lm, &probs))
+	if (!classify_arguments(fcinfo, &lm, &c) || c.verdict != SER_SPEECH_YES)
 		PG_RETURN_NULL();
-	PG_RETURN_ARRAYTYPE_P(ser_float_array(probs, lm->n_classes));
+	PG_RETURN_ARRAYTYPE_P(ser_float_array(c.probs, lm->n_classes));
 }
 
+/* label, confidence, probabilities (NULL when not speech), speech, speech_seconds, reason */
 Datum
 ser_classify(PG_FUNCTION_ARGS)
 {
 	LoadedModel *lm;
-	float	   *probs;
-	int			best;
+	Classification c;
 	TupleDesc	tupdesc;
-	Datum		values[3];
-	bool		nulls[3] = {false, false, false};
+	Datum		values[6];
+	bool		nulls[6] = {false, false, false, false, false, false};
 
-	if (!classify_arguments(fcinfo, &lm, &probs))
+	if (!classify_arguments(fcinfo, &lm, &c))
 		PG_RETURN_NULL();
-	best = argmax(probs, lm->n_classes);
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
-	values[0] = PointerGetDatum(cstring_to_text(lm->class_names[best]));
-	values[1] = Float4GetDatum(probs[best]);
-	values[2] = PointerGetDatum(ser_float_array(probs, lm->n_classes));
+	if (c.verdict == SER_SPEECH_YES)
+	{
+		int			best = argmax(c.probs, lm->n_classes);
+
+		values[0] = PointerGetDatum(cstring_to_text(lm->class_names[best]));
+		values[1] = Float4GetDatum(c.probs[best]);
+		values[2] = PointerGetDatum(ser_float_array(c.probs, lm->n_classes));
+	}
+	else
+		nulls[0] = nulls[1] = nulls[2] = true;
+	values[3] = BoolGetDatum(c.verdict == SER_SPEECH_YES);
+	values[4] = Float4GetDatum((float) c.speech.voiced_seconds);
+	values[5] = CStringGetTextDatum(ser_speech_verdict_text(c.verdict));
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), values, nulls)));
 }
 
