@@ -26,13 +26,13 @@ DATA_built    = sql/$(EXTENSION)--$(EXTVERSION).sql
 DATA          = $(wildcard sql/$(EXTENSION)--*--*.sql) $(wildcard model/ser_default.sermodel)
 
 # Regression tests (sql/NAME.sql, expected/NAME.out), one concern each.
-REGRESS_AUDIO    = audio_info audio_decode audio_errors audio_limits
+REGRESS_AUDIO    = audio_info audio_decode audio_errors audio_limits audio_findings
 REGRESS_FEATURES = features_names features_values features_frames features_melspectrogram features_mfcc features_pitch features_errors features_deterministic features_params
 REGRESS_DATASET  = dataset_parse dataset_load dataset_stats
 REGRESS_MODEL    = model_train model_evaluate model_predict model_default model_profile
 REGRESS = setup $(REGRESS_AUDIO) $(REGRESS_FEATURES) $(REGRESS_DATASET) $(REGRESS_MODEL) catalog
 
-LIBS_PKG    = sndfile fftw3f openblas soxr
+LIBS_PKG    = sndfile vorbis ogg fftw3f openblas soxr
 PKG_CFLAGS := $(shell pkg-config --cflags $(LIBS_PKG))
 PKG_LIBS   := $(shell pkg-config --libs $(LIBS_PKG))
 
@@ -53,6 +53,8 @@ include $(PGXS)
 
 # Rebuild objects when a header they include changes.
 -include $(OBJS:.o=.d)
+
+-include test/fuzz/fuzz.mk
 
 $(DATA_built): $(INSTALL_PARTS) Makefile
 	cat $(INSTALL_PARTS) > $@
