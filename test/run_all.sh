@@ -2,7 +2,8 @@
 # Runs every test of ser on a fresh Debian 12 machine: installs what is
 # needed, builds, then C unit tests of the core, pg_regress tests of the SQL
 # surface and TAP tests of cluster-level behaviour, each against throwaway
-# clusters.  Usage: bash test/run_all.sh
+# clusters, and a short libFuzzer run of each fuzz harness (FUZZ_SECONDS,
+# default 30).  Usage: bash test/run_all.sh
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/src/tools/common.sh"
@@ -52,6 +53,22 @@ SHARED_DIR=""
 set -e
 if [ $rc != 0 ]; then cat "$WORK"/tap/tmp_check/log/regress_log_* 2>/dev/null | tail -50; fi
 record $rc
+
+say "fuzz smoke runs (libFuzzer, ASan/UBSan): ${FUZZ_SECONDS:-30} s per harness"
+# clang-14 and its runtime are needed only here; make fuzz runs longer.
+fuzz_missing=""
+for p in clang-14 libclang-rt-14-dev; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || fuzz_missing="$fuzz_missing $p"
+done
+if [ -n "$fuzz_missing" ]; then
+	as_root apt-get update -o DPkg::Lock::Timeout=600 -qq
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=600 \
+		--no-install-recommends $fuzz_missing >/dev/null
+fi
+set +e
+( cd "$ROOT" && make -s -j2 fuzz-smoke PG_CONFIG="$PGBIN/pg_config" FUZZ_SECONDS="${FUZZ_SECONDS:-30}" \
+	SER_SHARED_DIR="$SHARED_DIR" ); record $?
+set -e
 
 echo
 echo "suites: $passed passed, $failed failed"
