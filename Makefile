@@ -33,7 +33,7 @@ DATA          = $(wildcard model/ser_default.sermodel) sql/$(EXTENSION)--0.1.0.s
 # test/expected/NAME.out, results in test/results/.  One concern each, and
 # each creates what it needs (test/sql/include/setup.psql), so any one runs
 # alone: make installcheck REGRESS=model_predict.
-REGRESS_AUDIO    = audio_info audio_decode audio_errors audio_limits
+REGRESS_AUDIO    = audio_info audio_decode audio_errors audio_limits audio_findings
 REGRESS_FEATURES = features_names features_values features_frames features_melspectrogram features_mfcc features_pitch features_errors features_deterministic features_params
 REGRESS_DATASET  = dataset_parse dataset_load dataset_stats
 REGRESS_MODEL    = model_train model_evaluate model_predict model_default model_golden model_profile
@@ -42,7 +42,7 @@ REGRESS_SCALE    = distributed
 REGRESS = $(REGRESS_AUDIO) $(REGRESS_FEATURES) $(REGRESS_DATASET) $(REGRESS_MODEL) $(REGRESS_PRESENTATION) $(REGRESS_SCALE) catalog
 REGRESS_OPTS = --inputdir=test --outputdir=test
 
-LIBS_PKG    = sndfile fftw3f openblas soxr
+LIBS_PKG    = sndfile vorbis ogg fftw3f openblas soxr
 PKG_CFLAGS := $(shell pkg-config --cflags $(LIBS_PKG))
 PKG_LIBS   := $(shell pkg-config --libs $(LIBS_PKG))
 
@@ -105,6 +105,8 @@ uninstall-plugin-link:
 
 # The web pages (ser-web), a client program installed into PostgreSQL's bindir.
 include src/client/web/web.mk
+
+-include test/fuzz/fuzz.mk
 
 sql/$(EXTENSION)--$(EXTVERSION).sql: $(INSTALL_PARTS) Makefile
 	cat $(INSTALL_PARTS) > $@

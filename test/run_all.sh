@@ -3,7 +3,8 @@
 # needed, builds (warnings as errors, PostgreSQL's assertions on), then C
 # unit tests of the core (plain, and under ASan/UBSan), pg_regress tests of
 # the SQL surface and TAP tests of cluster-level behaviour, each against
-# throwaway clusters.  Usage: bash test/run_all.sh
+# throwaway clusters, and a short libFuzzer run of each fuzz harness
+# (FUZZ_SECONDS, default 30).  Usage: bash test/run_all.sh
 # (SER_TEST_PACKAGE=1 also builds, installs and tries the Debian package.)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,6 +40,7 @@ set -e
 mkdir -p "$WORK/src"
 ( cd "$ROOT" && tar cf - --exclude='*.o' --exclude='*.d' --exclude='*.so' --exclude='*.bc' \
 	--exclude=test/results --exclude=test/tmp_check --exclude=tmp_check \
+	--exclude=test/fuzz/build --exclude=test/fuzz/work --exclude=test/web/output \
 	Makefile ser.control sql test src ) | tar xf - -C "$WORK/src"
 chmod -R a+rX "$WORK/src"
 run=(); [ "$(id -u)" = 0 ] && { chown -R postgres:postgres "$WORK/src"; run=(runuser -u postgres --); }
@@ -67,6 +69,22 @@ set +e
 set -e
 if [ $rc != 0 ]; then cat "$WORK"/src/tmp_check/log/regress_log_* 2>/dev/null | tail -50; fi
 record $rc
+
+say "fuzz smoke runs (libFuzzer, ASan/UBSan): ${FUZZ_SECONDS:-30} s per harness"
+# clang-14 and its runtime are needed only here; make fuzz runs longer.
+fuzz_missing=""
+for p in clang-14 libclang-rt-14-dev; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || fuzz_missing="$fuzz_missing $p"
+done
+if [ -n "$fuzz_missing" ]; then
+	as_root apt-get update -o DPkg::Lock::Timeout=600 -qq
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=600 \
+		--no-install-recommends $fuzz_missing >/dev/null
+fi
+set +e
+( cd "$ROOT" && make -s -j2 fuzz-smoke PG_CONFIG="$PGBIN/pg_config" FUZZ_SECONDS="${FUZZ_SECONDS:-30}" \
+	SER_SHARED_DIR="$SHARED_DIR" ); record $?
+set -e
 
 say "web pages: ser-web over HTTP and in headless Chromium (screenshots in test/web/output)"
 set +e

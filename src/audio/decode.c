@@ -11,7 +11,9 @@
 #include "audio/resample.h"
 
 #include <math.h>
+#include <ogg/ogg.h>
 #include <sndfile.h>
+#include <vorbis/codec.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -206,20 +208,39 @@ sniff_unsupported(const unsigned char *p, size_t len)
 }
 
 /*
- * A WAV/AIFF/AU whose data chunk claims more bytes than the file holds is cut
- * off: libsndfile clamps the length silently and only says so in its log
- * ("data : 317116 (should be 95904)").  Streaming writers leave 0 or
- * 0xFFFFFFFF as a placeholder size; those are not truncation.
+ * Sizes that streaming writers leave in a header they cannot go back and
+ * fill in (the output is a pipe): 0xFFFFFFFF (and that minus the 8 bytes of
+ * a RIFF header), and 0x7FFFF000, which sox writes to a pipe.  libsndfile
+ * then reads to the end of the data, which is right: such a size says "as
+ * much as there is", not a promise that was broken.  A size of 0 is not on
+ * the list: libsndfile reads no frames for it, and that is reported as a
+ * recording without audio (see NO_AUDIO below).
  */
 static bool
-header_claims_more_data(SNDFILE *sf, long long *claimed, long long *present)
+is_streaming_placeholder(long long size)
+{
+	return size == 0xFFFFFFFFLL || size == 0xFFFFFFFFLL - 8 || size == 0x7FFFF000LL;
+}
+
+/*
+ * What libsndfile's log says about the data chunk.  A WAV/AIFF/AU whose data
+ * chunk claims more bytes than the file holds is cut off: libsndfile clamps
+ * the length silently and only says so in its log ("data : 317116 (should
+ * be 95904)"), so *truncated is set unless the claim is a streaming
+ * placeholder.  *declared_zero is set when the header declares an empty data
+ * chunk ("data : 0"), so that a recording without frames can say why.
+ */
+static void
+scan_header_log(SNDFILE *sf, bool *truncated, long long *claimed, long long *present,
+				bool *declared_zero)
 {
 	char	   *log = malloc(16384);
-	bool		truncated = false;
 	const char *line;
 
+	*truncated = false;
+	*declared_zero = false;
 	if (log == NULL)
-		return false;
+		return;
 	log[0] = '\0';
 	sf_command(sf, SFC_GET_LOG_INFO, log, 16384);
 	for (line = log; line != NULL && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL)
@@ -230,16 +251,16 @@ header_claims_more_data(SNDFILE *sf, long long *claimed, long long *present)
 		if ((sscanf(line, " data : %lld (should be %lld)", &c, &s) == 2 ||
 			 sscanf(line, " SSND : %lld (should be %lld)", &c, &s) == 2 ||
 			 sscanf(line, " Data Size : %lld (should be %lld)", &c, &s) == 2) &&
-			c > s && c != 0 && c != 0xFFFFFFFFLL && c != 0xFFFFFFFFLL - 8)
+			c > s && c != 0 && !is_streaming_placeholder(c))
 		{
-			truncated = true;
+			*truncated = true;
 			*claimed = c;
 			*present = s;
-			break;
 		}
+		else if (sscanf(line, " data : %lld", &c) == 1 && c == 0)
+			*declared_zero = true;
 	}
 	free(log);
-	return truncated;
 }
 
 /*
@@ -323,6 +344,211 @@ truncated:
 	return SER_ECORRUPT;
 }
 
+/*
+ * The codec headers of an Ogg stream are checked with the codec's own
+ * parser before libsndfile opens it.  libsndfile's Vorbis reader calls
+ * vorbis_info_init and, when a header packet is missing or damaged, returns
+ * its error without vorbis_info_clear: ~5.8 kB of libvorbis memory (malloc,
+ * outside any memory context) lost per call, for streams whose pages are
+ * complete and correctly checksummed, so the page check above cannot catch
+ * them.  Here the first logical stream's header packets are assembled with
+ * libogg and given to vorbis_synthesis_headerin and vorbis_synthesis_init,
+ * which are released on every path; only a stream whose headers pass reaches
+ * libsndfile.  Opus headers (RFC 7845) are checked field by field: an
+ * OpusHead whose channel mapping fits its length, then an OpusTags packet.
+ * Other Ogg codecs (FLAC, Speex) are left to libsndfile.  Input is fed to
+ * libogg in blocks and feeding stops once the headers are out, so the check
+ * costs a few kilobytes whatever the stream's length.
+ */
+#define OGG_FEED_BLOCK 65536
+
+typedef enum OggCodec
+{
+	OGG_CODEC_UNKNOWN,
+	OGG_CODEC_VORBIS,
+	OGG_CODEC_OPUS,
+	OGG_CODEC_OTHER
+} OggCodec;
+
+typedef struct OggHeaderCheck
+{
+	OggCodec	codec;
+	int			packets;		/* header packets seen so far */
+	bool		done;			/* every header packet the codec needs passed */
+	const char *problem;		/* why the headers are refused, or NULL */
+	vorbis_info vi;
+	vorbis_comment vc;
+	bool		vorbis_ready;	/* vi and vc initialised */
+} OggHeaderCheck;
+
+static bool
+opus_head_valid(const unsigned char *b, long n)
+{
+	int			channels,
+				family;
+
+	if (n < 19 || (b[8] >> 4) != 0)		/* major version 0 */
+		return false;
+	channels = b[9];
+	family = b[18];
+	if (channels < 1)
+		return false;
+	if (family == 0)
+		return channels <= 2 && n >= 19;
+	/* a mapping table: stream count, coupled count, one byte per channel */
+	return n >= 21 + channels && b[19] >= 1 && b[20] <= b[19];
+}
+
+static void
+ogg_header_packet(OggHeaderCheck *c, ogg_packet *op)
+{
+	const unsigned char *b = op->packet;
+	long		n = op->bytes;
+
+	if (c->packets == 0)
+	{
+		if (n >= 7 && b[0] == 0x01 && memcmp(b + 1, "vorbis", 6) == 0)
+			c->codec = OGG_CODEC_VORBIS;
+		else if (n >= 8 && memcmp(b, "OpusHead", 8) == 0)
+			c->codec = OGG_CODEC_OPUS;
+		else
+		{
+			c->codec = OGG_CODEC_OTHER;
+			c->done = true;
+			return;
+		}
+		if (c->codec == OGG_CODEC_VORBIS)
+		{
+			vorbis_info_init(&c->vi);
+			vorbis_comment_init(&c->vc);
+			c->vorbis_ready = true;
+		}
+	}
+	c->packets++;
+	if (c->codec == OGG_CODEC_VORBIS)
+	{
+		if (vorbis_synthesis_headerin(&c->vi, &c->vc, op) != 0)
+		{
+			c->problem = c->packets == 1 ? "its Vorbis identification header is damaged" :
+				c->packets == 2 ? "its Vorbis comment header is missing or damaged" :
+				"its Vorbis setup header is missing or damaged";
+			return;
+		}
+		if (c->packets == 3)
+		{
+			vorbis_dsp_state vd;
+
+			if (vorbis_synthesis_init(&vd, &c->vi) != 0)
+			{
+				c->problem = "its Vorbis headers describe a decoder that cannot be set up";
+				return;
+			}
+			vorbis_dsp_clear(&vd);
+			c->done = true;
+		}
+	}
+	else if (c->packets == 1)
+	{
+		if (!opus_head_valid(b, n))
+			c->problem = "its OpusHead header is damaged";
+	}
+	else
+	{
+		if (n < 16 || memcmp(b, "OpusTags", 8) != 0)
+			c->problem = "its OpusTags header is missing or damaged";
+		else
+			c->done = true;
+	}
+}
+
+static SerStatus
+check_ogg_headers(const unsigned char *p, size_t len, SerError *err)
+{
+	OggHeaderCheck c;
+	ogg_sync_state oy;
+	ogg_stream_state os;
+	ogg_page	og;
+	ogg_packet	op;
+	bool		have_stream = false;
+	size_t		fed = 0;
+	SerStatus	status = SER_OK;
+
+	memset(&c, 0, sizeof(c));
+	ogg_sync_init(&oy);
+	while (!c.done && c.problem == NULL)
+	{
+		int			got = ogg_sync_pageout(&oy, &og);
+
+		if (got == 0)
+		{
+			size_t		n = len - fed < OGG_FEED_BLOCK ? len - fed : OGG_FEED_BLOCK;
+			char	   *buf;
+
+			if (n == 0)
+				break;			/* out of data before the headers were complete */
+			buf = ogg_sync_buffer(&oy, (long) n);
+			if (buf == NULL)
+			{
+				status = ser_error(err, SER_ENOMEM, "out of memory");
+				break;
+			}
+			memcpy(buf, p + fed, n);
+			ogg_sync_wrote(&oy, (long) n);
+			fed += n;
+			continue;
+		}
+		if (got < 0)
+			continue;			/* cannot happen after check_ogg_pages; libogg resynchronises */
+		if (!have_stream)
+		{
+			if (!ogg_page_bos(&og))
+			{
+				c.problem = "it does not begin with a beginning-of-stream page";
+				break;
+			}
+			if (ogg_stream_init(&os, ogg_page_serialno(&og)) != 0)
+			{
+				status = ser_error(err, SER_ENOMEM, "out of memory");
+				break;
+			}
+			have_stream = true;
+		}
+		if (ogg_stream_pagein(&os, &og) != 0)
+			continue;			/* a page of another logical stream */
+		while (!c.done && c.problem == NULL)
+		{
+			int			r = ogg_stream_packetout(&os, &op);
+
+			if (r == 0)
+				break;
+			if (r < 0)
+			{
+				c.problem = "a page is missing among its header pages";
+				break;
+			}
+			ogg_header_packet(&c, &op);
+		}
+	}
+	if (status == SER_OK && !c.done && c.problem == NULL)
+		c.problem = c.codec == OGG_CODEC_VORBIS ? "its Vorbis headers are incomplete" :
+			c.codec == OGG_CODEC_OPUS ? "its Opus headers are incomplete" : "it holds no complete packet";
+	if (c.vorbis_ready)
+	{
+		vorbis_comment_clear(&c.vc);
+		vorbis_info_clear(&c.vi);
+	}
+	if (have_stream)
+		ogg_stream_clear(&os);
+	ogg_sync_clear(&oy);
+
+	if (status == SER_OK && c.problem != NULL)
+	{
+		status = ser_error(err, SER_ECORRUPT, "audio data is malformed");
+		ser_error_detail(err, "The Ogg stream cannot be decoded: %s.", c.problem);
+	}
+	return status;
+}
+
 static bool
 block_is_finite(const float *x, size_t n)
 {
@@ -345,6 +571,19 @@ first_non_finite(const float *x, size_t n)
 		if (!isfinite(x[i]))
 			return i;
 	return 0;
+}
+
+/* x = min(max(x, -1), 1), written so that the loop vectorises. */
+static void
+clip_to_full_scale(float *x, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+	{
+		float		v = x[i];
+
+		v = v > 1.0f ? 1.0f : v;
+		x[i] = v < -1.0f ? -1.0f : v;
+	}
 }
 
 typedef struct DecodeState
@@ -430,6 +669,8 @@ open_memory(DecodeState *st, const void *data, size_t len, SerError *err)
 	{
 		SerStatus	status = check_ogg_pages(data, len, err);
 
+		if (status == SER_OK)
+			status = check_ogg_headers(data, len, err);
 		if (status != SER_OK)
 			return status;
 	}
@@ -488,6 +729,25 @@ too_long(SerError *err, double seconds, double limit)
 }
 
 /*
+ * A recording without frames, like empty input, is SER_EINVAL (SQLSTATE
+ * 22023 in the server).  A data size of 0 is what a streaming writer leaves
+ * before the file is finalised; when audio bytes follow such a header, the
+ * detail says so.
+ */
+static SerStatus
+no_audio(SerError *err, const char *format, bool zero_size_header)
+{
+	ser_error(err, SER_EINVAL, "recording holds no audio");
+	if (zero_size_header)
+		ser_error_detail(err, "The %s header declares an audio data size of 0, as a streaming writer leaves it "
+						 "before the file is finalised; the bytes after it are not read as audio.", format);
+	else
+		ser_error_detail(err, "The %s file decodes to zero frames.", format);
+	ser_error_hint(err, "Pass a recording that holds at least one sample of audio.");
+	return SER_EINVAL;
+}
+
+/*
  * The common pass behind decode and probe.  keep_samples false only counts
  * and validates.
  */
@@ -503,8 +763,10 @@ decode_pass(const void *data, size_t len, const SerDecodeOptions *opts, bool kee
 	int64_t		frames_read = 0;
 	int64_t		max_frames;
 	int			container;
-	long long	claimed,
-				present;
+	long long	claimed = 0,
+				present = 0;
+	bool		truncated_header;
+	bool		declared_zero;
 	char		msg[256];
 	int			subtype;
 	bool		pcm16;
@@ -531,7 +793,8 @@ decode_pass(const void *data, size_t len, const SerDecodeOptions *opts, bool kee
 	if (target_rate == 0)
 		target_rate = st.info.samplerate;
 
-	if (header_claims_more_data(st.sf, &claimed, &present))
+	scan_header_log(st.sf, &truncated_header, &claimed, &present, &declared_zero);
+	if (truncated_header)
 	{
 		status = ser_error(err, SER_ECORRUPT, "audio data is truncated");
 		ser_error_detail(err, "The header declares %lld bytes of audio data, but only %lld are present.",
@@ -641,6 +904,16 @@ decode_pass(const void *data, size_t len, const SerDecodeOptions *opts, bool kee
 			ser_error_hint(err, "Repair or re-encode the recording; ser does not guess replacement values.");
 			goto fail;
 		}
+		/*
+		 * Clip to full scale before mixing and resampling.  Float formats can
+		 * hold any finite value; huge ones (3e38) overflow the channel sum and
+		 * the resampler's filter to infinity and then NaN.  Beyond [-1, 1] a
+		 * float sample is clipping anyway, which is what playback does with
+		 * it too, and the output contract is [-1, 1].  Integer PCM is within
+		 * range by construction.
+		 */
+		if (may_hold_non_finite)
+			clip_to_full_scale(st.block, (size_t) n * channels);
 		if (channels == 1)
 			mono = st.block;
 		else
@@ -674,6 +947,18 @@ decode_pass(const void *data, size_t len, const SerDecodeOptions *opts, bool kee
 		status = ser_error(err, SER_ECORRUPT, "audio data is malformed");
 		ser_error_detail(err, "Decoding stopped after %lld frames: %s.", (long long) frames_read,
 						 library_message(sf_strerror(st.sf), msg, sizeof(msg)));
+		goto fail;
+	}
+
+	/*
+	 * No frames: there is nothing to describe or classify, and features of
+	 * an empty signal would be statistics of nothing (a prediction made from
+	 * them would be a guess presented as a result).  Refused like empty
+	 * input, with the same status.
+	 */
+	if (frames_read == 0)
+	{
+		status = no_audio(err, container_name(st.info.format), declared_zero && len > 44);
 		goto fail;
 	}
 
@@ -719,19 +1004,24 @@ decode_pass(const void *data, size_t len, const SerDecodeOptions *opts, bool kee
 	}
 	if (keep_samples)
 	{
-		/* Resampling overshoots near full scale; the contract is [-1, 1]. */
-		for (size_t i = 0; i < st.out_len; i++)
+		/*
+		 * Resampling overshoots near full scale; the contract is [-1, 1].
+		 * The input was clipped to full scale, so the filter cannot overflow:
+		 * a non-finite value here would be a resampler bug, and is reported
+		 * as one rather than clamped into a plausible-looking sample.
+		 */
+		clip_to_full_scale(st.out, st.out_len);
+		if (!block_is_finite(st.out, st.out_len))
 		{
-			float		v = st.out[i];
-
-			v = v > 1.0f ? 1.0f : v;	/* branch-free forms, so the loop vectorises */
-			st.out[i] = v < -1.0f ? -1.0f : v;
+			status = ser_error(err, SER_EINTERNAL, "resampling produced a non-finite sample");
+			goto fail;
 		}
-		if (st.out == NULL)
-			st.out = ser_malloc(sizeof(float));	/* an empty but valid signal */
-		if (st.out == NULL)
+		/* Frames were read, but too few to give one sample at the output rate (e.g. 1 frame at 192 kHz). */
+		if (st.out_len == 0)
 		{
-			status = ser_error(err, SER_ENOMEM, "out of memory");
+			status = no_audio(err, container_name(st.info.format), false);
+			ser_error_detail(err, "Its %lld frames at %d Hz give no sample at %d Hz.",
+							 (long long) frames_read, st.info.samplerate, target_rate);
 			goto fail;
 		}
 		pcm->samples = st.out;

@@ -530,6 +530,20 @@ predict(const SerModel *model, const SerFeatureParams *params, const float *pcm,
 	st = ser_model_predict(model, set.frames, (int) set.n_frames, set.n_frame_features,
 						   set.utterance, set.n_utterance, speaker_profile, profile_length, probs, err);
 	ser_feature_set_free(&set);
+
+	/*
+	 * A model whose checksum is right can still hold finite weights so large
+	 * (say 4e37, from a damaged or hand-made blob) that the network
+	 * overflows to infinity and NaN: no probability, let alone an emotion,
+	 * is then better than a made-up one (found by fuzzing model loading).
+	 */
+	for (int k = 0; st == SER_OK && k < ser_model_class_count(model); k++)
+		if (!isfinite(probs[k]))
+		{
+			st = ser_error(err, SER_ECORRUPT, "corrupt model: the network's output is not finite");
+			ser_error_detail(err, "Its weights overflow single precision on this recording.");
+			ser_error_hint(err, "Retrain the model; a model trained by ser_train does not do this.");
+		}
 	return st;
 }
 

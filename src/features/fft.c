@@ -24,11 +24,21 @@
 #include <math.h>
 #include <string.h>
 
-/* A handful of sizes per process (the spectral n_fft, the YIN transform size). */
+/*
+ * A handful of sizes per process (the spectral n_fft and the YIN transform
+ * size of each feature configuration in use).  When a further size is asked
+ * for, the least recently used plan is destroyed and its slot reused: a
+ * backend that serves models with many feature configurations replans now
+ * and then instead of failing (finding F5: a fixed table of 8 sizes refused
+ * the 9th size for the rest of the session).  One extraction uses two sizes,
+ * far below the number of slots, so a pointer handed out during a call stays
+ * valid for that call.
+ */
 #define FFT_CACHE_SLOTS 8
 
 static SerRealFft fft_cache[FFT_CACHE_SLOTS];
-static int	fft_cache_used = 0;
+static unsigned long fft_cache_last_use[FFT_CACHE_SLOTS];
+static unsigned long fft_cache_clock = 0;
 
 static void
 release_partial(SerRealFft *f)
@@ -41,6 +51,7 @@ release_partial(SerRealFft *f)
 	fftwf_free(f->half);
 	fftwf_free(f->twiddle_re);
 	fftwf_free(f->twiddle_im);
+	memset(f, 0, sizeof(*f));
 }
 
 SerStatus
@@ -48,21 +59,23 @@ ser_real_fft_get(int n, SerRealFft **fft, SerError *err)
 {
 	SerRealFft	f;
 	int			m = n / 2;
+	int			victim = 0;
 
-	for (int i = 0; i < fft_cache_used; i++)
+	*fft = NULL;
+	for (int i = 0; i < FFT_CACHE_SLOTS; i++)
+	{
 		if (fft_cache[i].size == n)
 		{
+			fft_cache_last_use[i] = ++fft_cache_clock;
 			*fft = &fft_cache[i];
 			return SER_OK;
 		}
+		/* an empty slot (last use 0) is the first choice, then the least recently used */
+		if (fft_cache_last_use[i] < fft_cache_last_use[victim])
+			victim = i;
+	}
 	if (n < 2 || n % 2 != 0)
 		return ser_error(err, SER_EINTERNAL, "invalid FFT size %d", n);
-	if (fft_cache_used == FFT_CACHE_SLOTS)
-	{
-		ser_error(err, SER_EINTERNAL, "too many distinct FFT sizes in one process");
-		ser_error_detail(err, "At most %d sizes are cached.", FFT_CACHE_SLOTS);
-		return SER_EINTERNAL;
-	}
 
 	memset(&f, 0, sizeof(f));
 	f.size = n;
@@ -92,9 +105,23 @@ ser_real_fft_get(int n, SerRealFft **fft, SerError *err)
 		release_partial(&f);
 		return ser_error(err, SER_EINTERNAL, "could not plan an FFT of size %d", n);
 	}
-	fft_cache[fft_cache_used] = f;
-	*fft = &fft_cache[fft_cache_used++];
+	/* Only now that the new plan exists is the old one given up. */
+	if (fft_cache[victim].size != 0)
+		release_partial(&fft_cache[victim]);
+	fft_cache[victim] = f;
+	fft_cache_last_use[victim] = ++fft_cache_clock;
+	*fft = &fft_cache[victim];
 	return SER_OK;
+}
+
+int
+ser_real_fft_cached_sizes(void)
+{
+	int			n = 0;
+
+	for (int i = 0; i < FFT_CACHE_SLOTS; i++)
+		n += fft_cache[i].size != 0;
+	return n;
 }
 
 /*

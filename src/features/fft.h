@@ -13,9 +13,13 @@
  *
  * FFTW plans are made with FFTW_ESTIMATE (bit-reproducible, no timing runs)
  * the first time a size is asked for, together with their own aligned
- * buffers, and kept for the life of the process: that is a deliberate
- * per-process cache, not a leak, and it makes every later call of the same
- * size cheap and bit-identical.  A caller fills `real`, runs a transform and
+ * buffers, and kept in a small per-process cache: that is deliberate, not a
+ * leak, and it makes every later call of the same size cheap and
+ * bit-identical.  Any number of sizes can be asked for: beyond the cache's
+ * slots the least recently used plan is destroyed, so memory stays bounded.
+ * A pointer from ser_real_fft_get is therefore valid only until several
+ * other sizes have been asked for: callers ask again at the start of each
+ * call rather than keeping it.  A caller fills `real`, runs a transform and
  * reads its output before the next call of the same size: the buffers are
  * shared by every user of that size.  Not thread safe (neither is the FFTW
  * planner); a PostgreSQL backend is one thread.
@@ -36,8 +40,14 @@ typedef struct SerRealFft
 	void	   *inverse;		/* fftwf_plan, complex n/2 backward: half -> real */
 } SerRealFft;
 
-/* The cached transform for size n (even, >= 2); creates it on first use. */
+/*
+ * The cached transform for size n (even, >= 2); plans it on first use,
+ * replacing the least recently used size when the cache is full.
+ */
 SerStatus	ser_real_fft_get(int n, SerRealFft **fft, SerError *err);
+
+/* How many sizes are planned at the moment (for tests: it never exceeds the cache's slots). */
+int			ser_real_fft_cached_sizes(void);
 
 /*
  * X[k] = sum_j real[j] e^(-2 pi i j k / n) for k = 0..n/2, into re[] and

@@ -256,6 +256,9 @@ ser_spectral_tables_get(const SerFeatureParams *p, const SerSpectralTables **tab
 
 	if (cached_valid && ser_feature_params_equal(&t->params, p))
 	{
+		/* The FFT cache may have replaced this size's plan since the last call (fft.h). */
+		if ((status = ser_real_fft_get(p->n_fft, &t->fft, err)) != SER_OK)
+			return status;
 		*tables = t;
 		return SER_OK;
 	}

@@ -277,8 +277,40 @@ ser_blob_free(SerBlob *blob)
 		ser_free(blob->entries[i].text);
 	}
 	ser_free(blob->entries);
+	ser_free(blob->index);
 	memset(blob, 0, sizeof(*blob));
 }
+
+/* FNV-1a over the name's bytes: cheap, and names are at most 63 bytes. */
+static uint32_t
+name_hash(const char *name)
+{
+	uint32_t	h = UINT32_C(2166136261);
+
+	for (; *name; name++)
+		h = (h ^ (unsigned char) *name) * UINT32_C(16777619);
+	return h;
+}
+
+/*
+ * The slot that holds name, or the empty slot where it would go.  The table
+ * is never full (at least twice as many slots as entries), so the probe
+ * ends.
+ */
+static size_t
+index_slot(const SerBlob *blob, const char *name)
+{
+	size_t		mask = blob->index_size - 1;
+	size_t		slot = name_hash(name) & mask;
+
+	while (blob->index[slot] != 0 &&
+		   strcmp(blob->entries[blob->index[slot] - 1].name, name) != 0)
+		slot = (slot + 1) & mask;
+	return slot;
+}
+
+/* Entries parsed between two looks at ser_interrupted(). */
+#define PARSE_INTERRUPT_EVERY 4096
 
 static SerStatus
 corrupt(SerError *err, const char *what, size_t offset)
@@ -432,25 +464,39 @@ ser_blob_parse(const void *data, size_t len, SerBlob *blob, SerError *err)
 
 	blob->version = (int) version;
 	blob->entries = ser_calloc(n_entries ? n_entries : 1, sizeof(SerBlobEntry));
-	if (blob->entries == NULL)
+	blob->index_size = 16;
+	while (blob->index_size < 2 * (size_t) n_entries)
+		blob->index_size *= 2;
+	blob->index = ser_calloc(blob->index_size, sizeof(uint32_t));
+	if (blob->entries == NULL || blob->index == NULL)
+	{
+		ser_blob_free(blob);
 		return ser_error(err, SER_ENOMEM, "out of memory while loading the model");
+	}
 	pos = SER_BLOB_HEADER_LEN;
 	for (uint32_t i = 0; i < n_entries; i++)
 	{
 		size_t		at = pos;
+		size_t		slot;
 
+		if (i % PARSE_INTERRUPT_EVERY == PARSE_INTERRUPT_EVERY - 1 && ser_interrupted())
+		{
+			ser_blob_free(blob);
+			return ser_error(err, SER_ECANCELED, "canceled");
+		}
 		blob->n_entries = (int) i + 1;	/* so ser_blob_free releases a partial entry */
 		if ((st = parse_entry(p, end, &pos, &blob->entries[i], err)) != SER_OK)
 		{
 			ser_blob_free(blob);
 			return st;
 		}
-		for (uint32_t j = 0; j < i; j++)
-			if (strcmp(blob->entries[j].name, blob->entries[i].name) == 0)
-			{
-				ser_blob_free(blob);
-				return corrupt(err, "duplicate entry name", at);
-			}
+		slot = index_slot(blob, blob->entries[i].name);
+		if (blob->index[slot] != 0)
+		{
+			ser_blob_free(blob);
+			return corrupt(err, "duplicate entry name", at);
+		}
+		blob->index[slot] = i + 1;
 	}
 	if (pos != end)
 	{
@@ -463,10 +509,12 @@ ser_blob_parse(const void *data, size_t len, SerBlob *blob, SerError *err)
 const SerBlobEntry *
 ser_blob_find(const SerBlob *blob, const char *name)
 {
-	for (int i = 0; i < blob->n_entries; i++)
-		if (strcmp(blob->entries[i].name, name) == 0)
-			return &blob->entries[i];
-	return NULL;
+	size_t		slot;
+
+	if (blob->index == NULL)
+		return NULL;
+	slot = index_slot(blob, name);
+	return blob->index[slot] != 0 ? &blob->entries[blob->index[slot] - 1] : NULL;
 }
 
 static void

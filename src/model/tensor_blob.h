@@ -45,12 +45,19 @@ typedef struct SerBlobEntry
 	char	   *text;			/* NUL-terminated text (ser_malloc), NULL for tensors */
 } SerBlobEntry;
 
-/* A parsed blob; everything in it is owned by it (ser_blob_free). */
+/*
+ * A parsed blob; everything in it is owned by it (ser_blob_free).  Entries
+ * are indexed by name in an open-addressing hash table, so that parsing
+ * (which refuses duplicate names) and lookups stay linear in the number of
+ * entries however many a blob declares.
+ */
 typedef struct SerBlob
 {
 	int			version;
 	int			n_entries;
 	SerBlobEntry *entries;
+	uint32_t   *index;			/* index_size slots: entry number + 1, 0 = empty */
+	size_t		index_size;		/* a power of two, at least twice n_entries */
 } SerBlob;
 
 /* Building a blob: entries are kept in the order they are added. */
@@ -76,8 +83,9 @@ SerStatus	ser_blob_finish(const SerBlobWriter *w, unsigned char **out, size_t *o
 /*
  * Parse and verify data[0..len).  Errors: SER_EFORMAT (not a ser model at
  * all), SER_ECORRUPT (truncated, checksum mismatch, malformed entry),
- * SER_EUNSUPPORTED (a format version this build does not read).  On failure
- * *blob is empty and nothing is left allocated.
+ * SER_EUNSUPPORTED (a format version this build does not read), and
+ * SER_ECANCELED when ser_interrupted() asks to stop.  Time and memory are
+ * linear in len.  On failure *blob is empty and nothing is left allocated.
  */
 SerStatus	ser_blob_parse(const void *data, size_t len, SerBlob *blob, SerError *err);
 void		ser_blob_free(SerBlob *blob);

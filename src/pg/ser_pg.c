@@ -59,14 +59,21 @@ void		_PG_init(void);
 void
 _PG_init(void)
 {
+	/*
+	 * PGC_SUSET: the limit is what bounds one call's memory (README, "Limits
+	 * and memory"), so an ordinary role must not be able to raise it.  A
+	 * superuser can, and can let a chosen role do so with GRANT SET ON
+	 * PARAMETER ser.max_duration TO role (PostgreSQL 15).
+	 */
 	DefineCustomRealVariable("ser.max_duration",
 							 "Longest recording, in seconds, that ser functions accept.",
 							 "Longer recordings are refused before they are decoded in full, which bounds "
 							 "the memory and time one call can take. Emotion models work on utterances of "
-							 "a few seconds: split long recordings into segments.",
+							 "a few seconds: split long recordings into segments. Only superusers and roles "
+							 "granted SET on this parameter can change it.",
 							 &ser_max_duration,
 							 600.0, 0.1, 3600.0,
-							 PGC_USERSET, GUC_UNIT_S,
+							 PGC_SUSET, GUC_UNIT_S,
 							 NULL, NULL, NULL);
 	MarkGUCPrefixReserved("ser");
 

@@ -1,9 +1,11 @@
--- ser_audio_info describes every fixture as stored.
+-- ser_audio_info describes every fixture that holds audio as stored (a
+-- recording of zero frames is refused: audio_findings).
 \getenv abs_srcdir PG_ABS_SRCDIR
 \set test_setup :abs_srcdir '/sql/include/setup.psql'
 \i :test_setup
 SELECT name, i.*
 FROM fixtures, ser_audio_info(audio) AS i
+WHERE name <> 'empty_16k.wav'
 ORDER BY name;
 
 -- frames is what was decoded, so it agrees with ser_decode at the stored rate.

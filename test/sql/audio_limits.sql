@@ -21,3 +21,24 @@ SET ser.max_duration = 0;
 SET ser.max_duration = '2d';
 -- The ser. prefix is reserved: a misspelt setting is an error, not a silent no-op.
 SET ser.max_duraton = 10;
+
+-- Only a superuser, or a role granted SET on the parameter, may change the
+-- limit: it is what bounds the memory one call can take.
+CREATE ROLE ser_limits_user;
+GRANT SELECT ON fixtures TO ser_limits_user;
+SET ROLE ser_limits_user;
+SET ser.max_duration = 3600;
+SELECT sqlstate_of($$SET ser.max_duration = 1$$) AS lowering_too;
+SHOW ser.max_duration;
+-- the limit applies to the role's calls as to everyone's
+SELECT cardinality(ser_decode(audio)) FROM fixtures WHERE name = 'tone440_16k_pcm16.wav';
+RESET ROLE;
+GRANT SET ON PARAMETER ser.max_duration TO ser_limits_user;
+SET ROLE ser_limits_user;
+SET ser.max_duration = 1200;
+SHOW ser.max_duration;
+RESET ser.max_duration;
+RESET ROLE;
+REVOKE SET ON PARAMETER ser.max_duration FROM ser_limits_user;
+REVOKE SELECT ON fixtures FROM ser_limits_user;
+DROP ROLE ser_limits_user;
