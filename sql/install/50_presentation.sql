@@ -406,3 +406,12 @@ $$;
 
 COMMENT ON FUNCTION ser_table_recordings(regclass, text, text) IS
 'One row per row of a table of recordings: its label (label_column as text), the format and duration of its audio (audio_column, bytea), the SHA-256 of the audio, and the decoder''s error message instead of format and duration when it cannot be read. What ser-web''s dataset page shows for a table other than ravdess_metadata; the caller needs SELECT on the table.';
+
+-- Who may read and write the stored evaluations, as for ser_models
+-- (45_privileges.sql): ser_user reads, ser_model_admin writes, and the role
+-- that ran CREATE EXTENSION has every right with grant option, so that it
+-- can pg_dump and restore its database.
+GRANT SELECT ON ser_evaluations, ser_evaluation_summary, ser_evaluation_recall, ser_evaluation_confusion
+    TO ser_user, @extowner@;
+GRANT INSERT, UPDATE, DELETE ON ser_evaluations TO ser_model_admin;
+GRANT SELECT, INSERT, UPDATE, DELETE ON ser_evaluations TO @extowner@ WITH GRANT OPTION;
