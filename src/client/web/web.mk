@@ -4,7 +4,7 @@
 WEB_SRCS = $(sort $(wildcard src/client/web/*.c))
 WEB_OBJS = $(WEB_SRCS:.c=.o)
 WEB_PROG = src/client/web/ser-web
-WEB_CFLAGS = -O2 -g -std=gnu11 -Wall -Wextra -Werror -MMD -MP \
+WEB_CFLAGS = -O2 -g -std=gnu11 $(WARNING_FLAGS) -MMD -MP \
              -I$(shell $(PG_CONFIG) --includedir) $(shell pkg-config --cflags libmicrohttpd)
 WEB_LIBS = -L$(shell $(PG_CONFIG) --libdir) -lpq $(shell pkg-config --libs libmicrohttpd) -lm
 
