@@ -36,7 +36,7 @@ DATA          = $(wildcard model/ser_default.sermodel) sql/$(EXTENSION)--0.1.0.s
 REGRESS_AUDIO    = audio_info audio_decode audio_errors audio_limits audio_findings
 REGRESS_FEATURES = features_names features_values features_frames features_melspectrogram features_mfcc features_pitch features_errors features_deterministic features_params
 REGRESS_DATASET  = dataset_parse dataset_load dataset_stats
-REGRESS_MODEL    = model_train model_evaluate model_predict model_default model_golden model_profile
+REGRESS_MODEL    = model_train model_evaluate model_predict model_default model_golden model_profile model_speech
 REGRESS_PRESENTATION = presentation
 REGRESS_SCALE    = distributed
 REGRESS = $(REGRESS_AUDIO) $(REGRESS_FEATURES) $(REGRESS_DATASET) $(REGRESS_MODEL) $(REGRESS_PRESENTATION) $(REGRESS_SCALE) catalog
@@ -87,7 +87,6 @@ BUILD_OPTIONS = $(OPTFLAGS) $(ASSERT_FLAGS)
 $(OBJS): .build-options
 .PHONY: FORCE
 
-include src/client/import/import.mk
 
 # A database owner can make ser's GUCs exist from the start of every session
 # (SHOW ser.max_duration before any ser function ran) with
@@ -149,6 +148,9 @@ $(SANITIZE_DIR)/test/unit/%: test/unit/%.c test/unit/unit.h $(SANITIZE_CORE_OBJS
 	@mkdir -p $(@D)
 	$(CC) $(SANITIZE_CFLAGS) -o $@ $< $(SANITIZE_CORE_OBJS) $(PKG_LIBS) -lm
 -include $(SANITIZE_CORE_OBJS:.o=.d)
+
+# ser-import (after the test builds' variables: its unit test is built in both)
+include src/client/import/import.mk
 
 .PHONY: unittest valgrind-unittest check-core-purity
 ifeq ($(SANITIZE),1)

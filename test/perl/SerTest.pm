@@ -4,16 +4,37 @@
 package SerTest;
 
 use strict;
+use File::Copy ();
+use PostgreSQL::Test::Utils ();
 use warnings;
 use Cwd qw(abs_path);
 use File::Basename qw(dirname);
 use Test::More;
 use Exporter 'import';
 
-our @EXPORT = qw(fixture_path slurp_hex load_fixtures backend_rss_kb rss_flat_ok
+our @EXPORT = qw(fixture_path fixture_copy_without slurp_hex load_fixtures backend_rss_kb rss_flat_ok
   $PARALLEL_SETTINGS workers_launched);
 
 # A folder or file under test/fixtures, as an absolute path.
+# A copy of the fixture folder test/fixtures/$relative in a temporary
+# folder, without the files named (e.g. the empty WAV, which every audio
+# function refuses), for a tool that loads a whole folder.
+sub fixture_copy_without
+{
+	my ($relative, @excluded) = @_;
+	my $from = fixture_path($relative);
+	my $to = PostgreSQL::Test::Utils::tempdir();
+	my %skip = map { $_ => 1 } @excluded;
+	opendir(my $dh, $from) or die "cannot read $from: $!";
+	for my $name (grep { -f "$from/$_" && !$skip{$_} } readdir($dh))
+	{
+		File::Copy::copy("$from/$name", "$to/$name") or die "cannot copy $name: $!";
+	}
+	closedir $dh;
+	chmod 0755, $to;
+	return $to;
+}
+
 sub fixture_path
 {
 	my ($relative) = @_;

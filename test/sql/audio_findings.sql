@@ -33,7 +33,7 @@ SELECT lo_unlink(:oid) AS unlinked \gset
 -- F3: a WAV written by sox to a pipe carries the 0x7FFFF000 placeholder as
 -- its sizes; it is read to the end, as sox and libsndfile read it.
 SELECT format, sample_rate, frames, duration_s FROM findings, ser_audio_info(audio) WHERE name = 'sox_pipe';
-SELECT cardinality(ser_decode(audio)) AS samples, ser_predict(audio) = ANY (ser_emotions()) AS predicted
+SELECT cardinality(ser_decode(audio)) AS samples, (ser_classify(audio)).reason AS classified
 FROM findings WHERE name = 'sox_pipe';
 -- A header that states real sizes which the file does not hold is still truncated.
 SELECT ser_decode(overlay(audio placing '\x10fa0000'::bytea from 41 for 4))

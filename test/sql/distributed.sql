@@ -7,8 +7,8 @@
 
 -- The shipped forms give what the STABLE functions give with model 'default'.
 SELECT name,
-       ser_predict_shipped(audio) = ser_predict(audio, 'default') AS predict,
-       ser_predict_proba_shipped(audio) = ser_predict_proba(audio, 'default') AS proba,
+       ser_predict_shipped(audio) IS NOT DISTINCT FROM ser_predict(audio, 'default') AS predict,
+       ser_predict_proba_shipped(audio) IS NOT DISTINCT FROM ser_predict_proba(audio, 'default') AS proba,
        ser_classify_shipped(audio) = ser_classify(audio, 'default') AS classify
 FROM fixtures WHERE name NOT LIKE 'empty%' ORDER BY name;
 
@@ -35,7 +35,7 @@ WHERE p.proname LIKE '%\_shipped' ORDER BY 1::text;
 BEGIN;
 SET LOCAL search_path = pg_catalog;
 SELECT public.ser_predict_shipped(audio) = public.ser_predict(audio) AS under_pg_catalog
-FROM public.fixtures WHERE name = 'ravdess_03-01-05-02-01-01-01.wav';
+FROM pg_temp.fixtures WHERE name = 'ravdess_03-01-05-02-01-01-01.wav';
 COMMIT;
 
 -- Named models stay STABLE: a model can be replaced between statements.

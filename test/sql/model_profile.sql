@@ -77,7 +77,7 @@ SELECT ser_predict_proba(audio, speaker_profile => NULL) = ser_predict_proba(aud
        ser_predict(NULL, speaker_profile => (SELECT p FROM profiles WHERE speaker = '0')) IS NULL AS null_audio,
        ser_predict(audio, NULL, (SELECT p FROM profiles WHERE speaker = '0')) IS NULL AS null_model,
        ser_classify(NULL) IS NULL AS null_row
-FROM fixtures WHERE name = 'tone440_16k.flac';
+FROM fixtures WHERE name = 'ravdess_03-01-05-02-01-01-01.wav';
 
 -- Bad profiles.
 \set VERBOSITY default
@@ -102,7 +102,7 @@ SELECT model FROM ser_train('plain', 'SELECT audio, ''x'' || (length(name) % 2),
                             epochs => 1, batch_size => 4, validation_fraction => 0,
                             speaker_normalisation => false);
 SELECT training->>'speaker_normalisation' AS normalised FROM ser_models WHERE name = 'plain';
-SELECT ser_predict(audio, 'plain') IS NOT NULL AS without_profile FROM fixtures WHERE name = 'tone440_16k.flac';
+SELECT ser_predict(audio, 'plain') IS NOT NULL AS without_profile FROM fixtures WHERE name = 'ravdess_03-01-05-02-01-01-01.wav';
 SELECT ser_predict(audio, 'plain', p) FROM fixtures, profiles WHERE name = 'tone440_16k.flac' AND speaker = '0';
 DELETE FROM ser_models WHERE name = 'plain';
 

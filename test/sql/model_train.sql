@@ -27,7 +27,7 @@ FROM ser_models WHERE name = 'tiny';
 SELECT ser_predict(audio, model => 'tiny') IN ('other', 'tone') AS known_label,
        round((SELECT sum(p) FROM unnest(ser_predict_proba(audio, 'tiny')) p)::numeric, 4) AS total,
        cardinality(ser_predict_proba(audio, 'tiny')) AS classes
-FROM fixtures WHERE name = 'tone440_16k.flac';
+FROM fixtures WHERE name = 'ravdess_03-01-05-02-01-01-01.wav';
 SELECT (c).label = ser_predict(audio, 'tiny') AS same_label,
        (c).confidence = (SELECT max(p) FROM unnest((c).probabilities) p) AS confidence_is_max
 FROM (SELECT audio, ser_classify(audio, 'tiny') AS c FROM fixtures WHERE name = 'ravdess_03-01-05-02-01-01-01.wav') s;
@@ -107,13 +107,13 @@ SELECT count(*) AS rows_kept FROM train_rows;
 
 -- A huge model name is shown clipped in messages, not echoed whole.
 SELECT sqlstate_of(format('SELECT ser_model_info(%L)', repeat('x', 100000)));
-SELECT sqlstate_of(format($$SELECT ser_predict(audio, %L) FROM fixtures WHERE name = 'tone440_16k.flac'$$,
+SELECT sqlstate_of(format($$SELECT ser_predict(audio, %L) FROM fixtures WHERE name = 'ravdess_03-01-05-02-01-01-01.wav'$$,
                           repeat('é', 50000)));
 INSERT INTO ser_models (name, format_version, classes, feature_params, architecture, training, size_bytes, weights)
 VALUES (repeat('m', 100000), 1, '{a,b}', '', '', '{}', 4, '\x00000000');
 SELECT sqlstate_of(format($$SELECT ser_train(%L, 'SELECT audio, label, speaker FROM train_rows')$$,
                           repeat('m', 100000)));
-SELECT sqlstate_of(format($$SELECT ser_predict(audio, %L) FROM fixtures WHERE name = 'tone440_16k.flac'$$,
+SELECT sqlstate_of(format($$SELECT ser_predict(audio, %L) FROM fixtures WHERE name = 'ravdess_03-01-05-02-01-01-01.wav'$$,
                           repeat('m', 100000)));
 SELECT sqlstate_of($$SELECT ser_train('bad', 'SELECT audio, label, speaker FROM train_rows',
                                       classes => ARRAY[repeat('c', 1000), repeat('c', 1000)])$$);

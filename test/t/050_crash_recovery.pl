@@ -31,10 +31,12 @@ sub slurp_hex
 	return unpack('H*', $bytes);
 }
 
-# 500 half-second clips in four formats; classifying them all takes
-# a few seconds, so the UPDATE is well under way when its backend dies.
+# 500 copies of speech in four forms (only speech gets an emotion);
+# classifying them all takes a few seconds, so the UPDATE is well under way
+# when its backend dies.
 my $rows = 500;
-my @names = qw(tone440_16k_pcm16.wav tone440_48k_pcm16.wav tone440_16k.flac stereo_left440_48k.wav);
+my @names = qw(../ravdess/03-01-05-02-01-01-01.wav ../librosa/03-01-01-01-01-01-01.flac
+  ../librosa/03-01-04-02-02-02-02.flac ../librosa/03-01-02-01-01-02-01.flac);
 my $values = join(",\n", map { "($_, '\\x" . slurp_hex("$fixtures/$names[$_]") . "'::bytea)" } 0 .. $#names);
 $node->safe_psql('postgres', qq{
 CREATE TABLE clips (id int PRIMARY KEY, audio bytea NOT NULL, emotion text, confidence real, batch int NOT NULL DEFAULT 0);

@@ -294,15 +294,15 @@ kill -0 "$WEB_PID" 2>/dev/null; ok $? "the server is still running"
 is "$(get / home_again)" 200 "and still answers"
 
 # ---- run.sh's HTML report, from the same rendering code ----
-( export PGUSER=postgres; SER_REPORT="$OUT/report.html" bash "$ROOT/src/tools/run.sh" "$FIX/ravdess_tree" ) >"$WORK/run.log" 2>&1
+( export PGUSER=postgres; SER_RUN_SCHEMA=web_run SER_REPORT="$OUT/report.html" bash "$ROOT/src/tools/run.sh" "$FIX/ravdess_tree" ) >"$WORK/run.log" 2>&1
 ok $? "SER_REPORT=... src/tools/run.sh writes a report"
-is "$(grep -c 'class="card prediction' "$OUT/report.html" 2>/dev/null)" "$(sql "SELECT count(*) FROM ser_run_results")" \
-	"report: one card per recording of ser_run_results"
+is "$(grep -c 'class="card prediction' "$OUT/report.html" 2>/dev/null)" "$(sql "SELECT count(*) FROM web_run.run_results")" \
+	"report: one card per recording of web_run.run_results"
 is "$(grep -o 'class="cell"' "$OUT/report.html" 2>/dev/null | wc -l)" 64 "report: an 8 x 8 confusion matrix"
 is "$(grep -o 'data-actual="angry" data-predicted="[a-z]*" data-value="[1-9][0-9]*"' "$OUT/report.html" | cut -d'"' -f4,6 | tr '"' '=' | tr '\n' ' ' | sed 's/ $//')" \
 	"$(sql "SELECT string_agg(predicted || '=' || count, ' ' ORDER BY array_position(ser_emotions(), predicted)) FROM
-	        (SELECT predicted, count(*) FROM ser_run_results WHERE actual = 'angry' AND predicted IS NOT NULL GROUP BY predicted) c")" \
-	"report: the angry row of the confusion matrix as in ser_run_results"
+	        (SELECT predicted, count(*) FROM web_run.run_results WHERE actual = 'angry' AND predicted IS NOT NULL GROUP BY predicted) c")" \
+	"report: the angry row of the confusion matrix as in web_run.run_results"
 
 # ---- every page in headless Chromium ----
 CHROMIUM=$(command -v chromium || true)

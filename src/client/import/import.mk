@@ -43,3 +43,10 @@ test/unit/test_import: test/unit/test_import.c test/unit/unit.h src/client/impor
 		src/client/import/metadata.o src/client/import/hashset.o $(CORE_OBJS)
 	$(CC) $(UNIT_CFLAGS) -o $@ $< src/client/import/sniff.o src/client/import/metadata.o \
 		src/client/import/hashset.o $(CORE_OBJS) $(PKG_LIBS) -lpthread -lm
+# ... and its sanitized build (make SANITIZE=1 unittest), from the same parts.
+SER_IMPORT_TESTED = src/client/import/sniff.o src/client/import/metadata.o src/client/import/hashset.o
+$(SANITIZE_DIR)/test/unit/test_import: test/unit/test_import.c test/unit/unit.h \
+		$(addprefix $(SANITIZE_DIR)/,$(SER_IMPORT_TESTED)) $(SANITIZE_CORE_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(SANITIZE_CFLAGS) -o $@ $< $(addprefix $(SANITIZE_DIR)/,$(SER_IMPORT_TESTED)) $(SANITIZE_CORE_OBJS) \
+		$(PKG_LIBS) -lpthread -lm
