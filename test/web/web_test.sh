@@ -50,6 +50,7 @@ sql "SET client_min_messages = error;
        ravdess_actor_stats, ravdess_gender_stats, ravdess_identical_content, ser_models, ser_evaluations,
        ser_evaluation_summary, ser_evaluation_recall, ser_evaluation_confusion TO ser_web_reader;
      GRANT CREATE ON SCHEMA public TO ser_web_reader;
+     ALTER ROLE ser_web_reader SET ser.max_duration = 5;
      CREATE TABLE my_clips (id serial, audio bytea, label text);
      INSERT INTO my_clips (audio, label) SELECT audio, emotion_name FROM ravdess_metadata;
      INSERT INTO my_clips (audio, label)
@@ -85,7 +86,7 @@ LIMIT=$((5 * 192000 + 1048576))
 PORT=""
 for port in $(seq 18080 18180); do
 	ss -ltn 2>/dev/null | grep -q ":$port " && continue
-	PGUSER=ser_web_reader PGOPTIONS="-c ser.max_duration=5" ser-web --port "$port" >"$WORK/web.log" 2>&1 &
+	PGUSER=ser_web_reader ser-web --port "$port" >"$WORK/web.log" 2>&1 &
 	WEB_PID=$!
 	for _ in $(seq 50); do
 		grep -q '^ser-web: http://' "$WORK/web.log" && break
@@ -182,13 +183,15 @@ head -c 20000 "$FIX/ravdess/03-01-05-02-01-01-01.wav" > "$WORK/truncated.wav"
 printf '\0\0\0\030ftypM4A \0\0\0\0M4A mp42isom' > "$WORK/voice.m4a"
 : > "$WORK/empty.wav"
 sox -n -r 16000 -c 1 "$WORK/long_8s.flac" synth 8 sine 300 2>/dev/null
-GOOD="ravdess/03-01-05-02-01-01-01.wav audio/tone440_16k.flac audio/tone440_48k.ogg audio/tone440_48k.opus audio/tone440_44k.mp3 audio/tone440_44k.aiff"
+# Speech, and recordings that are not speech in every container (no emotion: the speech gate).
+GOOD="ravdess/03-01-05-02-01-01-01.wav librosa/03-01-01-01-01-01-01.flac librosa/03-01-04-02-02-02-02.flac"
+NOSPEECH="audio/tone440_16k.flac audio/tone440_48k.ogg audio/tone440_48k.opus audio/tone440_44k.mp3 audio/tone440_44k.aiff"
 args=()
-for f in $GOOD audio/silence_16k.wav; do args+=(-F "audio=@$FIX/$f"); done
+for f in $GOOD $NOSPEECH audio/silence_16k.wav; do args+=(-F "audio=@$FIX/$f"); done
 for f in truncated.wav voice.m4a empty.wav long_8s.flac; do args+=(-F "audio=@$WORK/$f"); done
 is "$(curl -s -o "$OUT/predict_result.html" -w '%{http_code}' "${args[@]}" -F store=web_uploads "$URL/predict")" 200 \
-	"POST /predict with 11 files answers 200"
-is "$(grep -c 'class="card prediction' "$OUT/predict_result.html")" 11 "one card per uploaded file"
+	"POST /predict with 13 files answers 200"
+is "$(grep -c 'class="card prediction' "$OUT/predict_result.html")" 13 "one card per uploaded file"
 for f in $GOOD; do
 	name=$(basename "$f")
 	card=$(grep "data-file=\"$name\"" "$OUT/predict_result.html" | head -1)
@@ -201,6 +204,14 @@ for f in $GOOD; do
 	is "$(grep -o 'class="bar"' <<<"$card" | wc -l)" 8 "$name: a bar per class"
 done
 grep -q 'data-file="silence_16k.wav" data-emotion="no speech"' "$OUT/predict_result.html"; ok $? "silence: no speech"
+for f in $NOSPEECH; do
+	name=$(basename "$f")
+	grep -q "data-file=\"$name\" data-emotion=\"no speech\"" "$OUT/predict_result.html"
+	ok $? "$name: no speech, as ser_speech says ($(sql "SELECT reason FROM ser_speech(pg_read_binary_file('$FIX/$f'))"))"
+	card=$(grep "data-file=\"$name\"" "$OUT/predict_result.html" | head -1)
+	format=$(grep -o '<p class="muted">[^<,]*' <<<"$card" | head -1 | sed 's/.*>//')
+	is "$format" "$(sql "SELECT format FROM ser_audio_info(pg_read_binary_file('$FIX/$f'))")" "$name: format as ser_audio_info"
+done
 grep -A1 'data-file="truncated.wav"' "$OUT/predict_result.html" | grep -q '<p class="message">audio data is truncated'
 ok $? "a truncated file: the decoder's message"
 grep 'data-file="voice.m4a"' "$OUT/predict_result.html" | grep -q '<p class="message">audio container MPEG-4 (M4A/AAC/MP4) is not supported'
@@ -209,7 +220,7 @@ grep -q 'data-file="empty.wav".*empty file' "$OUT/predict_result.html"; ok $? "a
 grep -q 'data-file="long_8s.flac".*ser.max_duration' "$OUT/predict_result.html"
 ok $? "a recording longer than ser.max_duration: the server's message"
 is "$(sql "SELECT string_agg(file_name || '=' || coalesce(predicted, 'none'), ' ' ORDER BY file_name) FROM web_uploads")" \
-	"$(for f in $GOOD audio/silence_16k.wav; do n=$(basename "$f"); grep -o "data-file=\"$n\" data-emotion=\"[^\"]*\"" "$OUT/predict_result.html" | cut -d'"' -f2,4 | sed 's/"/=/; s/=no speech$/=none/'; done | sort | tr '\n' ' ' | sed 's/ $//')" \
+	"$(for f in $GOOD $NOSPEECH audio/silence_16k.wav; do n=$(basename "$f"); grep -o "data-file=\"$n\" data-emotion=\"[^\"]*\"" "$OUT/predict_result.html" | cut -d'"' -f2,4 | sed 's/"/=/; s/=no speech$/=none/'; done | sort | tr '\n' ' ' | sed 's/ $//')" \
 	"the readable recordings are stored in the table named, with their predictions"
 is "$(sql "SELECT count(*) FROM web_uploads WHERE audio = pg_read_binary_file('$FIX/ravdess/03-01-05-02-01-01-01.wav')")" 1 \
 	"a stored recording has the uploaded bytes"
@@ -237,10 +248,10 @@ is "$(grep -h -o 'data-emotion="[^"]*"' "$WORK"/parallel_*.html | sort -u)" \
 	"and all give ser_predict's answer"
 
 # ---- another model ----
-f=audio/tone440_48k.ogg
+f=librosa/03-01-04-02-02-02-02.flac
 is "$(curl -s -o "$OUT/predict_model.html" -w '%{http_code}' -F "audio=@$FIX/$f" -F model=tiny_web "$URL/predict")" 200 \
 	"POST /predict with the trained model answers 200"
-card=$(grep 'data-file="tone440_48k.ogg"' "$OUT/predict_model.html" | head -1)
+card=$(grep 'data-file="03-01-04-02-02-02-02.flac"' "$OUT/predict_model.html" | head -1)
 emotion=$(grep -o 'data-emotion="[^"]*"' <<<"$card" | cut -d'"' -f2)
 is "$emotion $(grep -o "data-label=\"$emotion\" data-value=\"[^\"]*\"" <<<"$card" | cut -d'"' -f4) $(grep -o 'class="bar"' <<<"$card" | wc -l)" \
 	"$(sql "SELECT label || ' ' || to_char(confidence, 'FM0.0000') || ' 2' FROM ser_classify(pg_read_binary_file('$FIX/$f'), 'tiny_web')")" \

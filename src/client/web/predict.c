@@ -16,10 +16,9 @@
 /* Format and duration: what the decoder makes of the bytes. */
 static const char info_sql[] =
 	"SELECT i.format, i.duration_s FROM ser_audio_info($1) i";
-/* Not one voiced frame: no speech to recognise. */
-static const char voiced_sql[] =
-	"SELECT f.value FROM unnest(ser_feature_names(), ser_features($1)) AS f(name, value)\n"
-	"WHERE f.name = 'voiced_fraction'";
+/* Speech or not, as the prediction functions judge it (the speech gate). */
+static const char speech_sql[] =
+	"SELECT s.speech, s.reason FROM ser_speech($1) s";
 /* The class probabilities, in the model's class order, and the same as jsonb. */
 static const char proba_sql[] =
 	"SELECT r.emotion, r.probability, jsonb_object_agg(r.emotion, r.probability) OVER ()::text\n"
@@ -200,13 +199,15 @@ predict_one(PGconn *conn, const Upload *u, const UploadFile *f, Prediction *pr)
 	pr->duration_s = atof(PQgetvalue(res, 0, 1));
 	PQclear(res);
 
-	res = db_query_audio(conn, voiced_sql, f->data, f->len, 0, NULL, &err);
+	res = db_query_audio(conn, speech_sql, f->data, f->len, 0, NULL, &err);
 	if (res == NULL)
 	{
 		copy_error(pr, &err);
 		return;
 	}
-	pr->no_speech = PQntuples(res) == 1 && atof(PQgetvalue(res, 0, 0)) == 0.0;
+	pr->no_speech = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "f") == 0;
+	if (pr->no_speech)
+		copy(pr->speech_reason, sizeof(pr->speech_reason), PQgetvalue(res, 0, 1));
 	PQclear(res);
 
 	if (!pr->no_speech)
@@ -280,7 +281,7 @@ page_predict(PGconn *conn, Page *p, const Upload *u)
 	}
 	html_raw(h, "</div>");
 	render_sql(h, info_sql);
-	render_sql(h, voiced_sql);
+	render_sql(h, speech_sql);
 	render_sql(h, u->profile[0] ? proba_profile_sql : proba_sql);
 	html_raw(h, "<h2>Another recording</h2><div class=\"card\">");
 	render_upload_form(conn, h);

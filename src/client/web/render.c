@@ -48,8 +48,11 @@ render_prediction(Html *h, const Prediction *p)
 		html_raw(h, "</p>");
 	}
 	else if (p->no_speech)
-		html_raw(h, "<p class=\"emotion\">no speech</p><p class=\"muted\">Not one voiced frame: "
-				 "there is no emotion to recognise.</p>");
+	{
+		html_raw(h, "<p class=\"emotion\">no speech</p><p class=\"muted\">");
+		html_text(h, p->speech_reason[0] ? p->speech_reason : "not a voice speaking");
+		html_raw(h, ": there is no emotion to recognise (ser_speech).</p>");
+	}
 	else if (p->emotion[0])
 	{
 		for (k = 0; k < p->n_classes; k++)

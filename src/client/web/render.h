@@ -21,7 +21,8 @@ typedef struct Prediction
 	char		format[64];		/* "" when the recording could not be read */
 	double		duration_s;
 	char		emotion[64];	/* "" when there is no prediction */
-	bool		no_speech;		/* decoded, but not one voiced frame */
+	bool		no_speech;		/* decoded, but not a voice speaking (ser_speech) */
+	char		speech_reason[96];	/* ser_speech's reason when no_speech */
 	int			n_classes;
 	char		classes[MAX_CLASSES][64];
 	double		probabilities[MAX_CLASSES];
