@@ -12,19 +12,25 @@ CREATE OR REPLACE FUNCTION ser_models_store(name text, format_version int, class
                                  architecture text, training jsonb, size_bytes int, weights bytea,
                                  replace boolean)
 RETURNS void
-LANGUAGE sql VOLATILE PARALLEL UNSAFE
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+-- PL/pgSQL rather than SQL: Citus plans a SQL function's parameters in a
+-- statement on a reference table (ser_citus_prepare) as it cannot.
 AS $$
-INSERT INTO @extschema@.ser_models (name, format_version, classes, feature_params, architecture, training,
-                                    size_bytes, weights)
-SELECT name, format_version, classes, feature_params, architecture, training, size_bytes, weights
-WHERE NOT replace;
-INSERT INTO @extschema@.ser_models AS m (name, format_version, classes, feature_params, architecture, training,
-                                         size_bytes, weights)
-SELECT name, format_version, classes, feature_params, architecture, training, size_bytes, weights
-WHERE replace
-ON CONFLICT (name) DO UPDATE SET created_at = now(), format_version = EXCLUDED.format_version,
-    classes = EXCLUDED.classes, feature_params = EXCLUDED.feature_params, architecture = EXCLUDED.architecture,
-    training = EXCLUDED.training, size_bytes = EXCLUDED.size_bytes, weights = EXCLUDED.weights;
+BEGIN
+    IF $9 THEN
+        INSERT INTO @extschema@.ser_models AS m (name, format_version, classes, feature_params, architecture,
+                                                 training, size_bytes, weights)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        ON CONFLICT ON CONSTRAINT ser_models_pkey DO UPDATE SET created_at = now(),
+            format_version = EXCLUDED.format_version, classes = EXCLUDED.classes,
+            feature_params = EXCLUDED.feature_params, architecture = EXCLUDED.architecture,
+            training = EXCLUDED.training, size_bytes = EXCLUDED.size_bytes, weights = EXCLUDED.weights;
+    ELSE
+        INSERT INTO @extschema@.ser_models (name, format_version, classes, feature_params, architecture, training,
+                                            size_bytes, weights)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
+    END IF;
+END
 $$;
 
 COMMENT ON FUNCTION ser_models_store(text, int, text[], text, text, jsonb, int, bytea, boolean) IS

@@ -80,6 +80,10 @@ BEGIN
     -- is replicated to all of them, and ser_train's writes with it.
     IF NOT EXISTS (SELECT 1 FROM pg_dist_partition
                    WHERE logicalrelid = '@extschema@.ser_models'::regclass) THEN
+        -- ser_models has a trigger (ser_models_guard: who may replace or
+        -- drop a model); Citus distributes a table with triggers only when
+        -- told to, and then keeps the trigger on every node's copy.
+        PERFORM set_config('citus.enable_unsafe_triggers', 'on', true);
         PERFORM create_reference_table('@extschema@.ser_models'::regclass);
         node := 'coordinator';
         action := 'ser_models is a reference table';

@@ -35,7 +35,18 @@ is($node->safe_psql('old', q{SELECT extversion FROM pg_extension WHERE extname =
 my $train = q{SET client_min_messages = warning;
 SELECT model FROM ser_train('%s', $$SELECT audio, CASE WHEN path LIKE 'tone%%' THEN 'tone' ELSE 'other' END, (id %% 3)::text FROM rec$$,
                             epochs => 2, batch_size => 4, ensemble => 2, seed => 3)};
-$node->safe_psql('old', sprintf($train, 'before'));
+# A model as 0.1.0 stored it: a blob written by the 0.1.0 code, the shipped
+# model's (the library of this build cannot train under 0.1.0's SQL
+# objects: ser_train needs ser_models_store, which the update adds), in a
+# row of 0.1.0's table.
+my $sharedir = `pg_config --sharedir`;
+chomp $sharedir;
+my $blob = slurp_hex("$sharedir/extension/ser_default.sermodel");
+$node->safe_psql('old', qq{INSERT INTO ser_models (name, format_version, classes, feature_params, architecture, training, size_bytes, weights)
+VALUES ('before', 1, '{}', '', '', '{}', length('\\x$blob'::bytea), '\\x$blob'::bytea)});
+# its descriptive columns as 0.1.0's ser_train wrote them: what the blob says
+$node->safe_psql('old', q{UPDATE ser_models m SET classes = i.classes, feature_params = i.feature_params, architecture = i.architecture
+FROM ser_model_info('before') i WHERE m.name = 'before'});
 # 0.2.0 gives no emotion to what is not speech (the speech gate): the
 # recordings it judges speech must predict exactly as under 0.1.0, the
 # others must get NULL.
