@@ -55,6 +55,10 @@ static const ParamField param_fields[] = {
 	DOUBLE_FIELD(pitch_threshold),
 	DOUBLE_FIELD(voicing_min_rms),
 	DOUBLE_FIELD(voicing_threshold),
+	DOUBLE_FIELD(activity_gate_db),
+	DOUBLE_FIELD(speech_level_quantile),
+	DOUBLE_FIELD(spectral_floor_db),
+	INT_FIELD(extended_descriptors),
 };
 
 #define N_PARAM_FIELDS (sizeof(param_fields) / sizeof(param_fields[0]))
@@ -86,6 +90,10 @@ ser_feature_params_default(SerFeatureParams *p)
 	p->pitch_threshold = 0.1;
 	p->voicing_min_rms = 0.001;
 	p->voicing_threshold = 0.5;
+	p->activity_gate_db = 0.0;
+	p->speech_level_quantile = 0.95;
+	p->spectral_floor_db = 0.0;
+	p->extended_descriptors = 0;
 }
 
 static SerStatus
@@ -235,6 +243,30 @@ ser_feature_params_validate(const SerFeatureParams *p, SerError *err)
 	{
 		snprintf(detail, sizeof(detail), "voicing_threshold is %g; it must be in (0, 1).", p->voicing_threshold);
 		return invalid(err, "voicing_threshold", detail);
+	}
+	if (!(p->activity_gate_db >= 0.0 && p->activity_gate_db <= 200.0))
+	{
+		snprintf(detail, sizeof(detail),
+				 "activity_gate_db is %g; it must be between 0 (no gate) and 200.", p->activity_gate_db);
+		return invalid(err, "activity_gate_db", detail);
+	}
+	if (!(p->speech_level_quantile > 0.0 && p->speech_level_quantile <= 1.0))
+	{
+		snprintf(detail, sizeof(detail),
+				 "speech_level_quantile is %g; it must be in (0, 1].", p->speech_level_quantile);
+		return invalid(err, "speech_level_quantile", detail);
+	}
+	if (!(p->spectral_floor_db >= 0.0 && p->spectral_floor_db <= 200.0))
+	{
+		snprintf(detail, sizeof(detail),
+				 "spectral_floor_db is %g; it must be between 0 (no floor) and 200.", p->spectral_floor_db);
+		return invalid(err, "spectral_floor_db", detail);
+	}
+	if (p->extended_descriptors != 0 && p->extended_descriptors != 1)
+	{
+		snprintf(detail, sizeof(detail), "extended_descriptors is %d; it must be 0 or 1.",
+				 p->extended_descriptors);
+		return invalid(err, "extended_descriptors", detail);
 	}
 	return SER_OK;
 }

@@ -30,6 +30,21 @@
  *   voicing_threshold 0.5          voiced needs a normalised autocorrelation at
  *                                  the period of at least this (HNR >= 0 dB);
  *                                  see pitch.h
+ *   activity_gate_db 0 (off)       frames whose RMS lies more than this many dB
+ *                                  below the recording's speech level are left
+ *                                  out of the statistics over frames (see
+ *                                  features.h); 0 keeps every frame
+ *   speech_level_quantile 0.95     the speech level: this quantile of the
+ *                                  frames' RMS in dB
+ *   extended_descriptors 0         1 adds the descriptor families of
+ *                                  features.h's "extended descriptors" (level
+ *                                  contour, flux, band-energy ratios and
+ *                                  slopes, F0 in semitones, pauses) to the
+ *                                  frame matrix and the utterance vector
+ *   spectral_floor_db 0 (off)      every bin of every frame's power spectrum is
+ *                                  raised to what white noise this many dB
+ *                                  below the speech level would give it (see
+ *                                  spectral.h); 0 leaves the spectrum alone
  *
  * There is no dither and no pre-emphasis: features are a deterministic
  * function of the samples and these parameters.
@@ -74,6 +89,10 @@ typedef struct SerFeatureParams
 	double		pitch_threshold;
 	double		voicing_min_rms;
 	double		voicing_threshold;
+	double		activity_gate_db;
+	double		speech_level_quantile;
+	double		spectral_floor_db;
+	int			extended_descriptors;
 } SerFeatureParams;
 
 /* Fill *p with the defaults above. */
