@@ -8,8 +8,13 @@
  *
  * Usage: test/eval/crossval_ravdess [--dir D] [--networks K] [--seed S]
  *            [--epochs E] [--validation-fraction V] [--no-speaker-norm]
+ *            [--params TEXT] [--probs-out FILE]
  * (default: ../shared/data/ravdess16k, 3 networks from seed 1, the recipe
- * of ser_train's defaults).  Build: make test/eval/crossval_ravdess.
+ * of ser_train's defaults, the default feature parameters).  --params sets
+ * feature parameters in their text form; --probs-out writes the ensemble's
+ * out-of-fold probabilities without a profile ([clips][8] floats, in the
+ * clip order of feature_cache.c) for fusion with other heads.
+ * Build: make test/eval/crossval_ravdess.
  */
 #include <dirent.h>
 #include <math.h>
@@ -188,6 +193,7 @@ int
 main(int argc, char **argv)
 {
 	const char *dir = "../shared/data/ravdess16k";
+	const char *probs_out = NULL;
 	int			networks = 3;
 	SerFeatureParams params;
 	SerClassifierSpec spec;
@@ -214,10 +220,17 @@ main(int argc, char **argv)
 			spec.validation_fraction = atof(argv[++i]);
 		else if (strcmp(argv[i], "--no-speaker-norm") == 0)
 			spec.speaker_normalise = false;
+		else if (strcmp(argv[i], "--params") == 0 && i + 1 < argc)
+		{
+			if (ser_feature_params_parse(argv[++i], &params, &err) != SER_OK)
+				die("--params", &err);
+		}
+		else if (strcmp(argv[i], "--probs-out") == 0 && i + 1 < argc)
+			probs_out = argv[++i];
 		else
 		{
 			fprintf(stderr, "usage: %s [--dir D] [--networks K] [--seed S] [--epochs E] "
-					"[--validation-fraction V] [--no-speaker-norm]\n", argv[0]);
+					"[--validation-fraction V] [--no-speaker-norm] [--params TEXT] [--probs-out FILE]\n", argv[0]);
 			return 2;
 		}
 	}
@@ -304,6 +317,16 @@ main(int argc, char **argv)
 		fflush(stdout);
 		free(alone);
 		spec.train.seed++;
+	}
+	if (probs_out)
+	{
+		FILE	   *f = fopen(probs_out, "wb");
+		size_t		count = (size_t) corpus.n_clips * N_CLASSES;
+
+		for (size_t j = 0; j < count; j++)
+			sum[PROFILE_NONE][j] /= (float) networks;
+		if (f == NULL || fwrite(sum[PROFILE_NONE], sizeof(float), count, f) != count || fclose(f) != 0)
+			die(probs_out, NULL);
 	}
 	for (int v = 0; v < N_VARIANTS; v++)
 		free(sum[v]);
