@@ -90,9 +90,9 @@ ser_feature_params_default(SerFeatureParams *p)
 	p->pitch_threshold = 0.1;
 	p->voicing_min_rms = 0.001;
 	p->voicing_threshold = 0.5;
-	p->activity_gate_db = 0.0;
+	p->activity_gate_db = 30.0;
 	p->speech_level_quantile = 0.95;
-	p->spectral_floor_db = 0.0;
+	p->spectral_floor_db = 30.0;
 	p->extended_descriptors = 0;
 }
 
@@ -301,11 +301,35 @@ ser_feature_params_format(const SerFeatureParams *p, char *buf, size_t bufsize, 
 	return SER_OK;
 }
 
+/*
+ * A text of version 1 was written before the activity gate, the spectral
+ * floor and the extended descriptors existed: the keys it lacks take the
+ * values that reproduce its features (all three off), not today's
+ * defaults, so that a stored model keeps getting the features it was
+ * trained on.
+ */
+static void
+version1_defaults(SerFeatureParams *p, const bool *given)
+{
+	for (size_t i = 0; i < N_PARAM_FIELDS; i++)
+	{
+		if (given[i])
+			continue;
+		if (strcmp(param_fields[i].name, "activity_gate_db") == 0)
+			p->activity_gate_db = 0.0;
+		else if (strcmp(param_fields[i].name, "spectral_floor_db") == 0)
+			p->spectral_floor_db = 0.0;
+		else if (strcmp(param_fields[i].name, "extended_descriptors") == 0)
+			p->extended_descriptors = 0;
+	}
+}
+
 SerStatus
 ser_feature_params_parse(const char *text, SerFeatureParams *p, SerError *err)
 {
 	SerFeatureParams parsed;
 	const char *cursor = text;
+	bool		given[N_PARAM_FIELDS] = {false};
 
 	ser_feature_params_default(&parsed);
 	while (*cursor != '\0')
@@ -335,7 +359,10 @@ ser_feature_params_parse(const char *text, SerFeatureParams *p, SerError *err)
 
 		for (size_t i = 0; i < N_PARAM_FIELDS; i++)
 			if (strcmp(param_fields[i].name, key) == 0)
+			{
 				field = &param_fields[i];
+				given[i] = true;
+			}
 		if (field == NULL)
 		{
 			ser_error(err, SER_EINVAL, "unknown feature parameter \"%s\"", key);
@@ -376,6 +403,8 @@ ser_feature_params_parse(const char *text, SerFeatureParams *p, SerError *err)
 		if (*cursor == ';')
 			cursor++;
 	}
+	if (parsed.version == 1)
+		version1_defaults(&parsed, given);
 	{
 		SerStatus	status = ser_feature_params_validate(&parsed, err);
 

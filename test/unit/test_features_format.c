@@ -156,9 +156,10 @@ test_noise_floor_and_gain(void)
 		noisy[i] = x[i] + (float) (1e-4 * noise_sample());	/* -80 dBFS white noise */
 		quiet[i] = x[i] * 0.1f;
 	}
-	ser_feature_params_default(&plain);
-	UNIT_OK(ser_feature_params_parse("activity_gate_db=40;spectral_floor_db=40", &robust, &err) == SER_OK,
-			"the gate and the floor are parameters");
+	ser_feature_params_default(&robust);
+	UNIT_OK(robust.activity_gate_db == 30.0 && robust.spectral_floor_db == 30.0, "gate and floor at 30 dB by default");
+	UNIT_OK(ser_feature_params_parse("activity_gate_db=0;spectral_floor_db=0", &plain, &err) == SER_OK,
+			"and both can be turned off");
 
 	a = utterance(&plain, x, n);
 	b = utterance(&plain, noisy, n);
@@ -203,7 +204,8 @@ test_extended_descriptors(void)
 
 	ser_feature_params_default(&p);
 	basic = ser_utterance_feature_count(&p);
-	UNIT_OK(ser_feature_params_parse("extended_descriptors=1", &p, &err) == SER_OK, "extended descriptors on");
+	UNIT_OK(ser_feature_params_parse("extended_descriptors=1;activity_gate_db=0;spectral_floor_db=0", &p, &err) == SER_OK,
+			"extended descriptors on (gate and floor off: the values below are of the definitions)");
 	UNIT_OK(ser_utterance_feature_count(&p) == basic + 8 * 9 + 4,
 			"they add 8 frame descriptors' full statistics and 4 scalars (%d -> %d)", basic,
 			ser_utterance_feature_count(&p));
@@ -234,8 +236,8 @@ test_extended_descriptors(void)
 	free(tone);
 
 	/* the bursts: 3 of 0.5 s with 2 pauses of 0.25 s between them */
-	UNIT_OK(ser_feature_params_parse("extended_descriptors=1;activity_gate_db=40", &gated, &err) == SER_OK,
-			"gate on");
+	UNIT_OK(ser_feature_params_parse("extended_descriptors=1;activity_gate_db=40;spectral_floor_db=0", &gated, &err)
+			== SER_OK, "gate on");
 	v = utterance(&gated, x, n);
 	/*
 	 * A frame is active while its 25 ms window reaches into a burst: each
