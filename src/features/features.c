@@ -8,6 +8,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define FRAME_INTERRUPT_EVERY 256
@@ -39,6 +40,15 @@ typedef struct FrameLayout
 	int			hnr;
 	int			jitter;
 	int			shimmer;
+	/* extended descriptors (-1 without them) */
+	int			level;
+	int			level_delta;
+	int			flux;
+	int			alpha_ratio;
+	int			hammarberg;
+	int			slope_0_500;
+	int			slope_500_1500;
+	int			f0_semitone;
 	int			count;
 } FrameLayout;
 
@@ -70,6 +80,19 @@ frame_layout(const SerFeatureParams *p, FrameLayout *l)
 	l->hnr = at++;
 	l->jitter = at++;
 	l->shimmer = at++;
+	l->level = l->level_delta = l->flux = l->alpha_ratio = l->hammarberg = -1;
+	l->slope_0_500 = l->slope_500_1500 = l->f0_semitone = -1;
+	if (p->extended_descriptors)
+	{
+		l->level = at++;
+		l->level_delta = at++;
+		l->flux = at++;
+		l->alpha_ratio = at++;
+		l->hammarberg = at++;
+		l->slope_0_500 = at++;
+		l->slope_500_1500 = at++;
+		l->f0_semitone = at++;
+	}
 	l->count = at;
 }
 
@@ -88,7 +111,9 @@ ser_frame_feature_name(const SerFeatureParams *p, int i, char *buf, size_t size)
 	FrameLayout l;
 	static const char *const scalars[] = {
 		"centroid", "bandwidth", "rolloff", "flatness", "zcr", "rms",
-		"f0", "voiced", "hnr", "jitter", "shimmer"
+		"f0", "voiced", "hnr", "jitter", "shimmer",
+		"level", "level_delta", "flux", "alpha_ratio", "hammarberg", "slope_0_500", "slope_500_1500",
+		"f0_semitone"
 	};
 
 	frame_layout(p, &l);
@@ -127,6 +152,7 @@ typedef enum StatSet
 typedef enum FrameSelection
 {
 	ALL_FRAMES,
+	ACTIVE_FRAMES,				/* frames the activity gate lets through (all when it is off) */
 	VOICED_FRAMES,
 	VOICED_PAIRS				/* frames t with t-1 and t voiced */
 } FrameSelection;
@@ -149,14 +175,30 @@ typedef struct StatGroup
 	FrameSelection selection;
 } StatGroup;
 
-#define N_SCALARS 3
-static const char *const scalar_names[N_SCALARS] = {
-	"voiced_fraction", "voiced_segment_rate", "voiced_segment_mean_s"
+#define N_BASIC_SCALARS 3
+#define N_EXTENDED_SCALARS 4
+static const char *const scalar_names[N_BASIC_SCALARS + N_EXTENDED_SCALARS] = {
+	"voiced_fraction", "voiced_segment_rate", "voiced_segment_mean_s",
+	"active_fraction", "pause_rate", "pause_mean_s", "level_peak_rate"
 };
 
-#define MAX_GROUPS 16
+static int
+scalar_count(const SerFeatureParams *p)
+{
+	return N_BASIC_SCALARS + (p->extended_descriptors ? N_EXTENDED_SCALARS : 0);
+}
 
-/* The utterance vector, group by group, in output order. */
+#define MAX_GROUPS 32
+
+/*
+ * The utterance vector, group by group, in output order.  Statistics of
+ * level-independent frame features (spectral shape, cepstra, chroma, ZCR)
+ * are taken over the active frames: with the activity gate on, a pause does
+ * not count, whether the recorder left digital silence there or, after
+ * resampling or re-encoding, a noise floor of a few LSB, whose spectrum
+ * (flat, and so of centroid near 4 kHz) would otherwise outweigh speech in
+ * every percentile.  RMS keeps every frame: it measures the pauses too.
+ */
 static int
 stat_groups(const SerFeatureParams *p, StatGroup *g)
 {
@@ -164,22 +206,33 @@ stat_groups(const SerFeatureParams *p, StatGroup *g)
 	int			n = 0;
 
 	frame_layout(p, &l);
-	g[n++] = (StatGroup) {"mfcc", l.mfcc, p->n_mfcc, STATS_FULL, ALL_FRAMES};
-	g[n++] = (StatGroup) {"chroma", l.chroma, p->n_chroma, STATS_FULL, ALL_FRAMES};
-	g[n++] = (StatGroup) {"contrast", l.contrast, p->contrast_bands + 1, STATS_FULL, ALL_FRAMES};
-	g[n++] = (StatGroup) {"centroid", l.centroid, 1, STATS_FULL, ALL_FRAMES};
-	g[n++] = (StatGroup) {"bandwidth", l.bandwidth, 1, STATS_FULL, ALL_FRAMES};
-	g[n++] = (StatGroup) {"rolloff", l.rolloff, 1, STATS_FULL, ALL_FRAMES};
-	g[n++] = (StatGroup) {"flatness", l.flatness, 1, STATS_FULL, ALL_FRAMES};
-	g[n++] = (StatGroup) {"zcr", l.zcr, 1, STATS_FULL, ALL_FRAMES};
+	g[n++] = (StatGroup) {"mfcc", l.mfcc, p->n_mfcc, STATS_FULL, ACTIVE_FRAMES};
+	g[n++] = (StatGroup) {"chroma", l.chroma, p->n_chroma, STATS_FULL, ACTIVE_FRAMES};
+	g[n++] = (StatGroup) {"contrast", l.contrast, p->contrast_bands + 1, STATS_FULL, ACTIVE_FRAMES};
+	g[n++] = (StatGroup) {"centroid", l.centroid, 1, STATS_FULL, ACTIVE_FRAMES};
+	g[n++] = (StatGroup) {"bandwidth", l.bandwidth, 1, STATS_FULL, ACTIVE_FRAMES};
+	g[n++] = (StatGroup) {"rolloff", l.rolloff, 1, STATS_FULL, ACTIVE_FRAMES};
+	g[n++] = (StatGroup) {"flatness", l.flatness, 1, STATS_FULL, ACTIVE_FRAMES};
+	g[n++] = (StatGroup) {"zcr", l.zcr, 1, STATS_FULL, ACTIVE_FRAMES};
 	g[n++] = (StatGroup) {"rms", l.rms, 1, STATS_FULL, ALL_FRAMES};
 	g[n++] = (StatGroup) {"f0_voiced", l.f0, 1, STATS_FULL, VOICED_FRAMES};
 	g[n++] = (StatGroup) {"hnr_voiced", l.hnr, 1, STATS_FULL, VOICED_FRAMES};
-	g[n++] = (StatGroup) {"mfcc_delta", l.delta, p->n_mfcc, STATS_MEAN_STD, ALL_FRAMES};
-	g[n++] = (StatGroup) {"mfcc_delta2", l.delta2, p->n_mfcc, STATS_MEAN_STD, ALL_FRAMES};
-	g[n++] = (StatGroup) {"logmel", l.log_mel, p->n_mels, STATS_MOMENTS, ALL_FRAMES};
+	g[n++] = (StatGroup) {"mfcc_delta", l.delta, p->n_mfcc, STATS_MEAN_STD, ACTIVE_FRAMES};
+	g[n++] = (StatGroup) {"mfcc_delta2", l.delta2, p->n_mfcc, STATS_MEAN_STD, ACTIVE_FRAMES};
+	g[n++] = (StatGroup) {"logmel", l.log_mel, p->n_mels, STATS_MOMENTS, ACTIVE_FRAMES};
 	g[n++] = (StatGroup) {"jitter", l.jitter, 1, STATS_MEAN_STD, VOICED_PAIRS};
 	g[n++] = (StatGroup) {"shimmer", l.shimmer, 1, STATS_MEAN_STD, VOICED_PAIRS};
+	if (p->extended_descriptors)
+	{
+		g[n++] = (StatGroup) {"level", l.level, 1, STATS_FULL, ACTIVE_FRAMES};
+		g[n++] = (StatGroup) {"level_delta", l.level_delta, 1, STATS_FULL, ACTIVE_FRAMES};
+		g[n++] = (StatGroup) {"flux", l.flux, 1, STATS_FULL, ACTIVE_FRAMES};
+		g[n++] = (StatGroup) {"alpha_ratio", l.alpha_ratio, 1, STATS_FULL, ACTIVE_FRAMES};
+		g[n++] = (StatGroup) {"hammarberg", l.hammarberg, 1, STATS_FULL, ACTIVE_FRAMES};
+		g[n++] = (StatGroup) {"slope_0_500", l.slope_0_500, 1, STATS_FULL, ACTIVE_FRAMES};
+		g[n++] = (StatGroup) {"slope_500_1500", l.slope_500_1500, 1, STATS_FULL, ACTIVE_FRAMES};
+		g[n++] = (StatGroup) {"f0_semitone", l.f0_semitone, 1, STATS_FULL, VOICED_FRAMES};
+	}
 	return n;
 }
 
@@ -194,7 +247,7 @@ ser_utterance_feature_count(const SerFeatureParams *p)
 {
 	StatGroup	g[MAX_GROUPS];
 	int			n_groups = stat_groups(p, g);
-	int			total = N_SCALARS;
+	int			total = scalar_count(p);
 
 	for (int i = 0; i < n_groups; i++)
 		total += g[i].count * stats_per_column(g[i].stats);
@@ -234,7 +287,7 @@ ser_utterance_feature_name(const SerFeatureParams *p, int i, char *buf, size_t s
 		}
 		at += span;
 	}
-	if (i - at < N_SCALARS)
+	if (i - at < scalar_count(p))
 		snprintf(buf, size, "%s", scalar_names[i - at]);
 }
 
@@ -533,11 +586,23 @@ enum
 	MEL_SHIFT, MEL_S1, MEL_S2, MEL_S3, MEL_S4, MEL_ST, MEL_MIN, MEL_MAX, MEL_SUMS
 };
 
+/* The frames summed so far: their number and the sums of their times (s) and squared times. */
+typedef struct MelTimes
+{
+	size_t		count;
+	double		sum;
+	double		sum_squares;
+} MelTimes;
+
 static inline void
-mel_sums_add(double *sums, const float *log_mel, int n_mels, size_t t, double frame_seconds)
+mel_sums_add(double *sums, MelTimes *times, const float *log_mel, int n_mels, size_t t, double frame_seconds)
 {
 	double		time = (double) t * frame_seconds;
+	bool		first = times->count == 0;
 
+	times->count++;
+	times->sum += time;
+	times->sum_squares += time * time;
 	for (int b = 0; b < n_mels; b++)
 	{
 		double	   *s = sums + (size_t) b * MEL_SUMS;
@@ -545,7 +610,7 @@ mel_sums_add(double *sums, const float *log_mel, int n_mels, size_t t, double fr
 		double		y,
 					y2;
 
-		if (t == 0)
+		if (first)
 		{
 			s[MEL_SHIFT] = x;
 			s[MEL_MIN] = s[MEL_MAX] = x;
@@ -562,11 +627,14 @@ mel_sums_add(double *sums, const float *log_mel, int n_mels, size_t t, double fr
 	}
 }
 
-/* STATS_MOMENTS of one band from its sums over T frames, as column_stats defines them. */
+/*
+ * STATS_MOMENTS of one band from its sums over the frames summed (times),
+ * out of T, as column_stats defines them.
+ */
 static void
-mel_moments(const double *s, size_t T, double frame_seconds, float *out)
+mel_moments(const double *s, const MelTimes *times, size_t T, double frame_seconds, float *out)
 {
-	double		n = (double) T;
+	double		n = (double) times->count;
 	double		mean_y,
 				e2,
 				e3,
@@ -580,7 +648,7 @@ mel_moments(const double *s, size_t T, double frame_seconds, float *out)
 
 	for (int i = 0; i < N_MOMENT_STATS; i++)
 		out[i] = 0.0f;
-	if (T == 0)
+	if (times->count == 0)
 		return;
 	mean_y = s[MEL_S1] / n;
 	e2 = s[MEL_S2] / n;
@@ -595,9 +663,19 @@ mel_moments(const double *s, size_t T, double frame_seconds, float *out)
 	out[0] = (float) mean;
 	out[1] = (float) sqrt(m2);
 	out[2] = (float) (s[MEL_MAX] - s[MEL_MIN]);
-	/* sum over frames of (t - mean t)^2 for t = 0..T-1, in seconds squared */
-	time_mean = (n - 1.0) / 2.0 * frame_seconds;
-	sxx = n * (n * n - 1.0) / 12.0 * frame_seconds * frame_seconds;
+	if (times->count == T)
+	{
+		/* every frame: sum over frames of (t - mean t)^2 for t = 0..T-1, in closed form */
+		time_mean = (n - 1.0) / 2.0 * frame_seconds;
+		sxx = n * (n * n - 1.0) / 12.0 * frame_seconds * frame_seconds;
+	}
+	else
+	{
+		time_mean = times->sum / n;
+		sxx = times->sum_squares - n * time_mean * time_mean;
+		if (sxx < 0.0)
+			sxx = 0.0;
+	}
 	out[3] = sxx > 0.0 ? (float) ((s[MEL_ST] - n * time_mean * mean_y) / sxx) : 0.0f;
 	if (m2 > 1e-12 * (1.0 + mean * mean))
 	{
@@ -663,6 +741,11 @@ typedef struct ExtractWork
 	float	   *own_matrix;		/* the work matrix when frames are not kept */
 	float	   *spectral_scratch;
 	double	   *mel_sums;		/* per band: MelSums */
+	MelTimes	mel_times;
+	float	   *level_db;		/* the frames' RMS in dB, for the activity gate */
+	uint8_t    *active;			/* per frame: passes the activity gate */
+	int32_t    *active_frames;	/* indices of active frames */
+	float	   *unit_spectrum;	/* extended descriptors: the previous frame's scaled magnitudes */
 	float	   *values;			/* one column's selected values */
 	uint32_t   *keys;			/* and their order keys, then as many for selection */
 	int32_t    *voiced_frames;	/* indices of voiced frames */
@@ -676,6 +759,10 @@ extract_work_free(ExtractWork *w)
 	ser_free(w->own_matrix);
 	ser_free(w->spectral_scratch);
 	ser_free(w->mel_sums);
+	ser_free(w->level_db);
+	ser_free(w->active);
+	ser_free(w->active_frames);
+	ser_free(w->unit_spectrum);
 	ser_free(w->values);
 	ser_free(w->keys);
 	ser_free(w->voiced_frames);
@@ -691,6 +778,69 @@ fail_cleanup(SerStatus status, SerFeatureSet *out, ExtractWork *w)
 	return status;
 }
 
+/*
+ * A frame is a peak of the level contour when it is active and no frame
+ * within this many frames on either side is louder (earlier ones equal
+ * count as louder, so that a plateau is one peak): +-50 ms at the default
+ * hop, about the shortest syllable.
+ */
+#define LEVEL_PEAK_HALF_WIDTH 5
+
+/*
+ * The extended descriptors' scalars (features.h): the share of active
+ * frames; the pauses, runs of inactive frames between the first and the
+ * last active one, per second of that span and their mean length; and the
+ * level contour's peaks per second of that span, a syllable-rate proxy.
+ */
+static void
+pause_scalars(const FrameLayout *l, const WorkMatrix *m, size_t T, const uint8_t *active,
+			  double frame_seconds, float *out)
+{
+	size_t		first = T,
+				last = 0,
+				n_active = 0,
+				pauses = 0,
+				pause_frames = 0,
+				peaks = 0;
+	double		span;
+
+	for (int i = 0; i < N_EXTENDED_SCALARS; i++)
+		out[i] = 0.0f;
+	for (size_t t = 0; t < T; t++)
+		if (active[t])
+		{
+			if (first == T)
+				first = t;
+			last = t;
+			n_active++;
+		}
+	if (n_active == 0)
+		return;
+	for (size_t t = first + 1; t <= last; t++)
+		if (!active[t])
+		{
+			pause_frames++;
+			pauses += active[t - 1];
+		}
+	for (size_t t = first; t <= last; t++)
+	{
+		float		here = *work_at(m, t, l->level);
+		bool		peak = active[t];
+		size_t		from = t >= LEVEL_PEAK_HALF_WIDTH ? t - LEVEL_PEAK_HALF_WIDTH : 0;
+		size_t		to = t + LEVEL_PEAK_HALF_WIDTH < T ? t + LEVEL_PEAK_HALF_WIDTH : T - 1;
+
+		for (size_t u = from; u <= to && peak; u++)
+			if (u < t ? *work_at(m, u, l->level) >= here : u > t && *work_at(m, u, l->level) > here)
+				peak = false;
+		peaks += peak;
+	}
+	span = (double) (last - first + 1) * frame_seconds;
+	out[0] = (float) ((double) n_active / T);
+	out[1] = (float) (pauses / span);
+	out[2] = pauses ? (float) ((double) pause_frames / pauses * frame_seconds) : 0.0f;
+	out[3] = (float) (peaks / span);
+}
+
 /* The utterance vector from the work matrix m (see features.h). */
 static void
 utterance_stats(const SerFeatureParams *p, const FrameLayout *l, const WorkMatrix *m, size_t T,
@@ -702,8 +852,12 @@ utterance_stats(const SerFeatureParams *p, const FrameLayout *l, const WorkMatri
 	int			at = 0;
 	size_t		n_voiced = 0,
 				n_pairs = 0,
+				n_active = 0,
 				segments = 0;
 
+	for (size_t t = 0; t < T; t++)
+		if (w->active[t])
+			w->active_frames[n_active++] = (int32_t) t;
 	for (size_t t = 0; t < T; t++)
 		if (*work_at(m, t, l->voiced) > 0.0f)
 		{
@@ -719,7 +873,12 @@ utterance_stats(const SerFeatureParams *p, const FrameLayout *l, const WorkMatri
 		const int32_t *frame_index = NULL;
 		size_t		count = T;
 
-		if (g[k].selection == VOICED_FRAMES)
+		if (g[k].selection == ACTIVE_FRAMES && n_active < T)
+		{
+			frame_index = w->active_frames;
+			count = n_active;
+		}
+		else if (g[k].selection == VOICED_FRAMES)
 		{
 			frame_index = w->voiced_frames;
 			count = n_voiced;
@@ -736,7 +895,7 @@ utterance_stats(const SerFeatureParams *p, const FrameLayout *l, const WorkMatri
 			if (column >= l->log_mel && column < l->log_mel + p->n_mels)
 			{
 				/* summarised during the frame loop, whether or not frames are kept */
-				mel_moments(w->mel_sums + (size_t) c * MEL_SUMS, T, frame_seconds, v + at);
+				mel_moments(w->mel_sums + (size_t) c * MEL_SUMS, &w->mel_times, T, frame_seconds, v + at);
 				at += per;
 				continue;
 			}
@@ -749,6 +908,213 @@ utterance_stats(const SerFeatureParams *p, const FrameLayout *l, const WorkMatri
 	v[at++] = T ? (float) ((double) n_voiced / T) : 0.0f;
 	v[at++] = n ? (float) (segments / ((double) n / p->sample_rate)) : 0.0f;
 	v[at++] = segments ? (float) ((double) n_voiced / segments * frame_seconds) : 0.0f;
+	if (p->extended_descriptors)
+		pause_scalars(l, m, T, w->active, frame_seconds, v + at);
+}
+
+static int
+compare_floats(const void *a, const void *b)
+{
+	float		x = *(const float *) a,
+				y = *(const float *) b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * The recording's speech level: the speech_level_quantile of its frames'
+ * RMS in dB (floored at -200 dB; interpolated linearly between order
+ * statistics), each frame's level left in level_db[0..T).  A quantile near
+ * the top measures the speech even when pauses fill most of the recording,
+ * and the level moves with the recording's gain, so what is measured
+ * against it does not.  sorted holds T floats.  -200 for no frames.
+ */
+static double
+speech_level_db(const SerFeatureParams *p, const float *pcm, size_t n, size_t T, float *level_db,
+				float *sorted)
+{
+	double		position,
+				fraction,
+				level;
+	size_t		rank;
+
+	if (T == 0)
+		return -200.0;
+	for (size_t t = 0; t < T; t++)
+	{
+		float		rms = ser_frame_rms(p, pcm, n, t);
+
+		level_db[t] = (float) (20.0 * log10(fmax((double) rms, 1e-10)));
+	}
+	memcpy(sorted, level_db, T * sizeof(float));
+	qsort(sorted, T, sizeof(float), compare_floats);
+	position = p->speech_level_quantile * (double) (T - 1);
+	rank = (size_t) floor(position);
+	fraction = position - (double) rank;
+	level = sorted[rank];
+	if (rank + 1 < T)
+		level += fraction * ((double) sorted[rank + 1] - sorted[rank]);
+	return level;
+}
+
+/*
+ * The spectral floor (spectral.h) for a recording of the given speech
+ * level: white noise spectral_floor_db below it; 0 when the floor is off.
+ */
+static float
+spectral_floor(const SerFeatureParams *p, const SerSpectralTables *tables, double level)
+{
+	if (p->spectral_floor_db <= 0.0)
+		return 0.0f;
+	return ser_spectral_noise_power(tables, pow(10.0, (level - p->spectral_floor_db) / 20.0));
+}
+
+/*
+ * The activity gate: active[t] = 1 when frame t's level is at least the
+ * speech level minus activity_gate_db; with the gate off every frame is
+ * active.
+ */
+static void
+activity_gate(const SerFeatureParams *p, size_t T, const float *level_db, double level, uint8_t *active)
+{
+	if (p->activity_gate_db <= 0.0)
+	{
+		memset(active, 1, T);
+		return;
+	}
+	for (size_t t = 0; t < T; t++)
+		active[t] = level_db[t] >= level - p->activity_gate_db;
+}
+
+/*
+ * The bands of the extended descriptors, in Hz (eGeMAPS's definitions,
+ * Eyben et al. 2016): alpha ratio = energy 50-1000 Hz over 1000-5000 Hz,
+ * Hammarberg index = strongest bin 0-2000 Hz over strongest 2000-5000 Hz,
+ * both in dB; spectral slopes 0-500 and 500-1500 Hz of the power spectrum
+ * in dB, by least squares against frequency in kHz.
+ */
+typedef struct BandBins
+{
+	int			first;
+	int			last;			/* inclusive; last < first for an empty band */
+} BandBins;
+
+typedef struct ExtendedBands
+{
+	BandBins	alpha_low,
+				alpha_high,
+				hammarberg_low,
+				hammarberg_high,
+				slope_low,
+				slope_high;
+} ExtendedBands;
+
+static BandBins
+band_bins(const SerSpectralTables *tables, double low_hz, double high_hz)
+{
+	BandBins	b = {0, -1};
+	double		bin_hz = (double) tables->params.sample_rate / tables->params.n_fft;
+
+	b.first = (int) ceil(low_hz / bin_hz);
+	b.last = (int) floor(high_hz / bin_hz);
+	if (b.last > tables->n_bins - 1)
+		b.last = tables->n_bins - 1;
+	return b;
+}
+
+static void
+extended_bands(const SerSpectralTables *tables, ExtendedBands *e)
+{
+	e->alpha_low = band_bins(tables, 50.0, 1000.0);
+	e->alpha_high = band_bins(tables, 1000.0, 5000.0);
+	e->hammarberg_low = band_bins(tables, 0.0, 2000.0);
+	e->hammarberg_high = band_bins(tables, 2000.0, 5000.0);
+	e->slope_low = band_bins(tables, 0.0, 500.0);
+	e->slope_high = band_bins(tables, 500.0, 1500.0);
+}
+
+#define BAND_POWER_FLOOR 1e-20	/* keeps the logarithms finite in digital silence */
+
+static double
+band_sum(const float *power, BandBins b)
+{
+	double		s = 0.0;
+
+	for (int k = b.first; k <= b.last; k++)
+		s += power[k];
+	return s;
+}
+
+static double
+band_max(const float *power, BandBins b)
+{
+	double		s = 0.0;
+
+	for (int k = b.first; k <= b.last; k++)
+		s = power[k] > s ? power[k] : s;
+	return s;
+}
+
+/* Least-squares slope of 10 log10(P) against frequency in kHz over the band; 0 below two bins. */
+static double
+band_slope(const float *power, BandBins b, double bin_khz)
+{
+	double		sx = 0.0,
+				sy = 0.0,
+				sxx = 0.0,
+				sxy = 0.0;
+	int			count = b.last - b.first + 1;
+
+	if (count < 2)
+		return 0.0;
+	for (int k = b.first; k <= b.last; k++)
+	{
+		double		x = k * bin_khz;
+		double		y = 10.0 * log10(fmax((double) power[k], BAND_POWER_FLOOR));
+
+		sx += x;
+		sy += y;
+		sxx += x * x;
+		sxy += x * y;
+	}
+	return (count * sxy - sx * sy) / (count * sxx - sx * sx);
+}
+
+/*
+ * The spectral extended descriptors of one frame from its power spectrum
+ * (after the spectral floor).  Flux is the squared distance between this
+ * frame's magnitude spectrum and the previous one's, each scaled to unit
+ * length, so it does not depend on level (0 to 4; 0 for the first frame);
+ * unit[] keeps the scaled spectrum for the next frame.
+ */
+static void
+extended_frame(const SerSpectralTables *tables, const ExtendedBands *e, const float *power, size_t t,
+			   float *unit, float *flux, float *alpha_ratio, float *hammarberg, float *slope_low,
+			   float *slope_high)
+{
+	double		bin_khz = (double) tables->params.sample_rate / tables->params.n_fft / 1000.0;
+	double		total = 0.0,
+				distance = 0.0,
+				scale;
+
+	for (int k = 0; k < tables->n_bins; k++)
+		total += power[k];
+	scale = total > 0.0 ? 1.0 / sqrt(total) : 0.0;
+	for (int k = 0; k < tables->n_bins; k++)
+	{
+		float		u = (float) (sqrt((double) power[k]) * scale);
+		double		d = (double) u - unit[k];
+
+		distance += d * d;
+		unit[k] = u;
+	}
+	*flux = t > 0 ? (float) distance : 0.0f;
+	*alpha_ratio = (float) (10.0 * log10(fmax(band_sum(power, e->alpha_low), BAND_POWER_FLOOR)
+										 / fmax(band_sum(power, e->alpha_high), BAND_POWER_FLOOR)));
+	*hammarberg = (float) (10.0 * log10(fmax(band_max(power, e->hammarberg_low), BAND_POWER_FLOOR)
+										/ fmax(band_max(power, e->hammarberg_high), BAND_POWER_FLOOR)));
+	*slope_low = (float) band_slope(power, e->slope_low, bin_khz);
+	*slope_high = (float) band_slope(power, e->slope_high, bin_khz);
 }
 
 /* The extractors' input contract: no NaN or infinity in the samples. */
@@ -773,6 +1139,11 @@ ser_extract_features(const SerFeatureParams *p, const float *pcm, size_t n, int 
 	size_t		T;
 	size_t		rows;
 	float	   *mel_row;
+	double		level = 0.0;
+	float		power_floor;
+	float		zcr_floor = 0.0f;
+	double		level_range = 200.0;
+	ExtendedBands bands = {{0, -1}, {0, -1}, {0, -1}, {0, -1}, {0, -1}, {0, -1}};
 
 	memset(out, 0, sizeof(*out));
 	memset(&w, 0, sizeof(w));
@@ -813,10 +1184,36 @@ ser_extract_features(const SerFeatureParams *p, const float *pcm, size_t n, int 
 	w.spectral_scratch = ser_malloc_array(ser_spectral_scratch_size(tables) + (size_t) p->n_mels,
 										  sizeof(float));
 	w.mel_sums = ser_calloc((size_t) MEL_SUMS * (size_t) p->n_mels, sizeof(double));
-	if (m.base == NULL || w.spectral_scratch == NULL || w.mel_sums == NULL)
+	w.level_db = ser_malloc_array(rows, sizeof(float));
+	w.active = ser_malloc_array(rows, sizeof(uint8_t));
+	w.values = ser_malloc_array(rows, sizeof(float));
+	if (m.base == NULL || w.spectral_scratch == NULL || w.mel_sums == NULL || w.level_db == NULL
+		|| w.active == NULL || w.values == NULL)
 		return fail_cleanup(ser_error(err, SER_ENOMEM, "out of memory for %zu feature frames", T),
 							out, &w);
 	mel_row = w.spectral_scratch + ser_spectral_scratch_size(tables);
+	if (p->activity_gate_db > 0.0 || p->spectral_floor_db > 0.0 || p->extended_descriptors)
+		level = speech_level_db(p, pcm, n, T, w.level_db, w.values);
+	if (p->extended_descriptors)
+	{
+		/*
+		 * The level contour's floor: what the gate or the spectral floor
+		 * treats as silence all reads as that much below the speech level,
+		 * so that the deltas at a pause's edges do not depend on whether
+		 * the pause holds digital silence or a noise floor.
+		 */
+		level_range = fmax(p->activity_gate_db, p->spectral_floor_db);
+		if (level_range <= 0.0)
+			level_range = 200.0;	/* neither: the -200 dB floor of level_db */
+		extended_bands(tables, &bands);
+		w.unit_spectrum = ser_calloc((size_t) tables->n_bins, sizeof(float));
+		if (w.unit_spectrum == NULL)
+			return fail_cleanup(ser_error(err, SER_ENOMEM, "out of memory for a spectrum"), out, &w);
+	}
+	activity_gate(p, T, w.level_db, level, w.active);
+	power_floor = spectral_floor(p, tables, level);
+	if (p->spectral_floor_db > 0.0)
+		zcr_floor = (float) pow(10.0, (level - p->spectral_floor_db) / 20.0);
 
 	for (size_t t = 0; t < T; t++)
 	{
@@ -825,6 +1222,8 @@ ser_extract_features(const SerFeatureParams *p, const float *pcm, size_t n, int 
 
 		if (t % FRAME_INTERRUPT_EVERY == 0 && ser_interrupted())
 			return fail_cleanup(ser_error(err, SER_ECANCELED, "canceling feature extraction"), out, &w);
+		so.power_floor = power_floor;
+		so.zcr_floor = zcr_floor;
 		so.log_mel = log_mel;
 		so.mfcc = work_at(&m, t, l.mfcc);
 		so.chroma = work_at(&m, t, l.chroma);
@@ -836,28 +1235,42 @@ ser_extract_features(const SerFeatureParams *p, const float *pcm, size_t n, int 
 		so.zcr = work_at(&m, t, l.zcr);
 		so.rms = work_at(&m, t, l.rms);
 		ser_spectral_frame(tables, pcm, n, t, w.spectral_scratch, &so);
-		mel_sums_add(w.mel_sums, log_mel, p->n_mels, t, (double) p->hop_length / p->sample_rate);
+		if (w.active[t])
+			mel_sums_add(w.mel_sums, &w.mel_times, log_mel, p->n_mels, t,
+						 (double) p->hop_length / p->sample_rate);
 		*work_at(&m, t, l.f0) = w.track.f0[t];
 		*work_at(&m, t, l.voiced) = w.track.voiced[t];
 		*work_at(&m, t, l.hnr) = w.track.hnr[t];
 		*work_at(&m, t, l.jitter) = w.track.jitter[t];
 		*work_at(&m, t, l.shimmer) = w.track.shimmer[t];
+		if (p->extended_descriptors)
+		{
+			float		f0 = w.track.f0[t];
+
+			*work_at(&m, t, l.level) = (float) fmax(w.level_db[t] - level, -level_range);
+			*work_at(&m, t, l.f0_semitone) = f0 > 0.0f ? (float) (12.0 * log2(f0 / 27.5)) : 0.0f;
+			extended_frame(tables, &bands, w.spectral_scratch, t, w.unit_spectrum, work_at(&m, t, l.flux),
+						   work_at(&m, t, l.alpha_ratio), work_at(&m, t, l.hammarberg),
+						   work_at(&m, t, l.slope_0_500), work_at(&m, t, l.slope_500_1500));
+		}
 	}
 	if (T > 0)
 	{
 		compute_deltas(&m, T, l.mfcc, l.delta, p->n_mfcc, p->delta_width);
 		compute_deltas(&m, T, l.delta, l.delta2, p->n_mfcc, p->delta_width);
+		if (p->extended_descriptors)
+			compute_deltas(&m, T, l.level, l.level_delta, 1, p->delta_width);
 	}
 
 	if (what & SER_FEATURES_UTTERANCE)
 	{
 		out->utterance = ser_malloc_array((size_t) out->n_utterance, sizeof(float));
-		w.values = ser_malloc_array(rows, sizeof(float));
 		w.keys = ser_malloc_array(rows, 2 * sizeof(uint32_t));
 		w.voiced_frames = ser_malloc_array(rows, sizeof(int32_t));
 		w.voiced_pairs = ser_malloc_array(rows, sizeof(int32_t));
-		if (out->utterance == NULL || w.values == NULL || w.keys == NULL || w.voiced_frames == NULL
-			|| w.voiced_pairs == NULL)
+		w.active_frames = ser_malloc_array(rows, sizeof(int32_t));
+		if (out->utterance == NULL || w.keys == NULL || w.voiced_frames == NULL
+			|| w.voiced_pairs == NULL || w.active_frames == NULL)
 			return fail_cleanup(ser_error(err, SER_ENOMEM, "out of memory for the utterance vector"),
 								out, &w);
 		utterance_stats(p, &l, &m, T, n, &w, out->utterance);
@@ -877,6 +1290,7 @@ extract_one(const SerFeatureParams *p, const float *pcm, size_t n, int want_mfcc
 	int			width = want_mfcc ? p->n_mfcc : p->n_mels;
 	float	   *result;
 	float	   *scratch;
+	float		power_floor = 0.0f;
 
 	*values = NULL;
 	*n_frames = 0;
@@ -888,12 +1302,19 @@ extract_one(const SerFeatureParams *p, const float *pcm, size_t n, int want_mfcc
 		return status;
 	T = ser_feature_frame_count(p, n);
 	result = ser_malloc_array(T > 0 ? T : 1, (size_t) width * sizeof(float));
-	scratch = ser_malloc_array(ser_spectral_scratch_size(tables), sizeof(float));
+	/* the spectral scratch, then room for the speech level's two arrays of T */
+	scratch = ser_malloc_array(ser_spectral_scratch_size(tables) + 2 * (T > 0 ? T : 1), sizeof(float));
 	if (result == NULL || scratch == NULL)
 	{
 		ser_free(result);
 		ser_free(scratch);
 		return ser_error(err, SER_ENOMEM, "out of memory for %zu spectral frames", T);
+	}
+	if (p->spectral_floor_db > 0.0)
+	{
+		float	   *level_db = scratch + ser_spectral_scratch_size(tables);
+
+		power_floor = spectral_floor(p, tables, speech_level_db(p, pcm, n, T, level_db, level_db + T));
 	}
 	for (size_t t = 0; t < T; t++)
 	{
@@ -906,6 +1327,7 @@ extract_one(const SerFeatureParams *p, const float *pcm, size_t n, int want_mfcc
 			return ser_error(err, SER_ECANCELED, "canceling feature extraction");
 		}
 		memset(&so, 0, sizeof(so));
+		so.power_floor = power_floor;
 		if (want_mfcc)
 			so.mfcc = result + t * (size_t) width;
 		else

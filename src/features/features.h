@@ -14,23 +14,57 @@
  *   centroid, bandwidth, rolloff  Hz
  *   flatness, zcr, rms
  *   f0 (Hz, 0 unvoiced), voiced (0/1), hnr (dB), jitter, shimmer
+ *   with extended_descriptors = 1, then:
+ *   level            frame RMS in dB relative to the recording's speech
+ *                    level (params.h), so independent of gain, not below
+ *                    -max(activity_gate_db, spectral_floor_db) when either
+ *                    is on
+ *   level_delta      its regression delta
+ *   flux             squared distance between consecutive magnitude
+ *                    spectra scaled to unit length (0..4)
+ *   alpha_ratio      dB, energy 50-1000 Hz over 1000-5000 Hz
+ *   hammarberg       dB, strongest bin 0-2000 Hz over 2000-5000 Hz
+ *   slope_0_500, slope_500_1500   dB/kHz, least-squares slope of the power
+ *                    spectrum in dB within the band (eGeMAPS's bands)
+ *   f0_semitone      12 log2(f0 / 27.5 Hz), 0 unvoiced
+ *
+ * Active frames.  With activity_gate_db > 0, a frame is active when its
+ * RMS in dB is at least the recording's speech level (the
+ * speech_level_quantile of the frames' RMS in dB) minus activity_gate_db;
+ * with the gate off every frame is active.  Statistics of level-independent
+ * features (all groups below said to be over active frames) then ignore
+ * pauses, whose content (digital silence, or the sub-LSB noise a resampler
+ * or an encoder leaves there) depends on the file's format, not on the
+ * speaker.  With spectral_floor_db > 0 every frame's power spectrum is
+ * first raised to the level of white noise that many dB below the speech
+ * level (spectral.h), so that bins emptied by a format's low-pass filter,
+ * or filled by its noise floor, read the same.
  *
  * Utterance vector, statistics of the frame features:
  *   full statistics of mfcc, chroma, contrast, centroid, bandwidth, rolloff,
- *   flatness, zcr, rms over all frames, and of f0 and hnr over voiced
- *   frames only:  mean, std, p10, p50, p90, range, slope, skewness, kurtosis
+ *   flatness, zcr over active frames, rms over all frames, and of f0 and hnr
+ *   over voiced frames only:  mean, std, p10, p50, p90, range, slope,
+ *   skewness, kurtosis
  *     (std is the population one; percentiles interpolate linearly between
  *     order statistics; range = max - min; slope in units per second by
  *     least squares against frame time; skewness and excess kurtosis are 0
  *     when the values are constant);
  *   mean, std, range, slope, skewness and kurtosis of the log-mel bands over
- *   all frames (no percentiles: the bands are summarised on the fly, see
+ *   active frames (no percentiles: the bands are summarised on the fly, see
  *   below; their shape statistics measured +3 points of speaker-independent
  *   UAR on RAVDESS over mean and std alone, model/README.md);
- *   mean and std of the deltas over all frames, and of jitter and shimmer
+ *   mean and std of the deltas over active frames, and of jitter and shimmer
  *   over pairs of consecutive voiced frames;
  *   voiced_fraction, voiced_segment_rate (voiced runs per second of audio),
- *   voiced_segment_mean_s.
+ *   voiced_segment_mean_s;
+ *   with extended_descriptors = 1, then: full statistics of level,
+ *   level_delta, flux, alpha_ratio, hammarberg, slope_0_500 and
+ *   slope_500_1500 over active frames and of f0_semitone over voiced frames;
+ *   active_fraction, pause_rate and pause_mean_s (pauses: runs of inactive
+ *   frames between the first and the last active one, per second of that
+ *   span, and their mean length), level_peak_rate (active frames louder
+ *   than every frame within 50 ms, per second of that span: a syllable-rate
+ *   proxy).
  * Every value is finite for every input, silence and audio shorter than a
  * frame included: statistics of an empty selection are 0.
  *
@@ -38,7 +72,7 @@
  * frames a second).  When only the utterance vector is asked for, the
  * log-mel columns are summarised on the fly and not stored.  Measured peak of
  * the core's allocations for 600 s at 16 kHz (test_features.c), on top of
- * the 36.6 MB of PCM: 23.1 MB for the utterance vector, 36.6 MB for the
+ * the 36.6 MB of PCM: 23.6 MB for the utterance vector, 37.1 MB for the
  * frame matrix.  The results do not depend on what is asked for.
  *
  * Cost (bench_features.c): one 512-point real FFT per frame for the

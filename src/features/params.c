@@ -55,6 +55,10 @@ static const ParamField param_fields[] = {
 	DOUBLE_FIELD(pitch_threshold),
 	DOUBLE_FIELD(voicing_min_rms),
 	DOUBLE_FIELD(voicing_threshold),
+	DOUBLE_FIELD(activity_gate_db),
+	DOUBLE_FIELD(speech_level_quantile),
+	DOUBLE_FIELD(spectral_floor_db),
+	INT_FIELD(extended_descriptors),
 };
 
 #define N_PARAM_FIELDS (sizeof(param_fields) / sizeof(param_fields[0]))
@@ -86,6 +90,18 @@ ser_feature_params_default(SerFeatureParams *p)
 	p->pitch_threshold = 0.1;
 	p->voicing_min_rms = 0.001;
 	p->voicing_threshold = 0.5;
+	/*
+	 * Off by default for now: the shipped model and every stored model were
+	 * trained without them, and speaker profiles (ser_speaker_profile) are
+	 * computed with these defaults, so turning them on must come with the
+	 * retrained shipped model.  The measured setting for format-robust
+	 * features is activity_gate_db = 30, spectral_floor_db = 30,
+	 * extended_descriptors = 1 (test/eval/RESULTS.md).
+	 */
+	p->activity_gate_db = 0.0;
+	p->speech_level_quantile = 0.95;
+	p->spectral_floor_db = 0.0;
+	p->extended_descriptors = 0;
 }
 
 static SerStatus
@@ -236,6 +252,30 @@ ser_feature_params_validate(const SerFeatureParams *p, SerError *err)
 		snprintf(detail, sizeof(detail), "voicing_threshold is %g; it must be in (0, 1).", p->voicing_threshold);
 		return invalid(err, "voicing_threshold", detail);
 	}
+	if (!(p->activity_gate_db >= 0.0 && p->activity_gate_db <= 200.0))
+	{
+		snprintf(detail, sizeof(detail),
+				 "activity_gate_db is %g; it must be between 0 (no gate) and 200.", p->activity_gate_db);
+		return invalid(err, "activity_gate_db", detail);
+	}
+	if (!(p->speech_level_quantile > 0.0 && p->speech_level_quantile <= 1.0))
+	{
+		snprintf(detail, sizeof(detail),
+				 "speech_level_quantile is %g; it must be in (0, 1].", p->speech_level_quantile);
+		return invalid(err, "speech_level_quantile", detail);
+	}
+	if (!(p->spectral_floor_db >= 0.0 && p->spectral_floor_db <= 200.0))
+	{
+		snprintf(detail, sizeof(detail),
+				 "spectral_floor_db is %g; it must be between 0 (no floor) and 200.", p->spectral_floor_db);
+		return invalid(err, "spectral_floor_db", detail);
+	}
+	if (p->extended_descriptors != 0 && p->extended_descriptors != 1)
+	{
+		snprintf(detail, sizeof(detail), "extended_descriptors is %d; it must be 0 or 1.",
+				 p->extended_descriptors);
+		return invalid(err, "extended_descriptors", detail);
+	}
 	return SER_OK;
 }
 
@@ -269,11 +309,35 @@ ser_feature_params_format(const SerFeatureParams *p, char *buf, size_t bufsize, 
 	return SER_OK;
 }
 
+/*
+ * A text of version 1 was written before the activity gate, the spectral
+ * floor and the extended descriptors existed: the keys it lacks take the
+ * values that reproduce its features (all three off), not today's
+ * defaults, so that a stored model keeps getting the features it was
+ * trained on.
+ */
+static void
+version1_defaults(SerFeatureParams *p, const bool *given)
+{
+	for (size_t i = 0; i < N_PARAM_FIELDS; i++)
+	{
+		if (given[i])
+			continue;
+		if (strcmp(param_fields[i].name, "activity_gate_db") == 0)
+			p->activity_gate_db = 0.0;
+		else if (strcmp(param_fields[i].name, "spectral_floor_db") == 0)
+			p->spectral_floor_db = 0.0;
+		else if (strcmp(param_fields[i].name, "extended_descriptors") == 0)
+			p->extended_descriptors = 0;
+	}
+}
+
 SerStatus
 ser_feature_params_parse(const char *text, SerFeatureParams *p, SerError *err)
 {
 	SerFeatureParams parsed;
 	const char *cursor = text;
+	bool		given[N_PARAM_FIELDS] = {false};
 
 	ser_feature_params_default(&parsed);
 	while (*cursor != '\0')
@@ -303,7 +367,10 @@ ser_feature_params_parse(const char *text, SerFeatureParams *p, SerError *err)
 
 		for (size_t i = 0; i < N_PARAM_FIELDS; i++)
 			if (strcmp(param_fields[i].name, key) == 0)
+			{
 				field = &param_fields[i];
+				given[i] = true;
+			}
 		if (field == NULL)
 		{
 			ser_error(err, SER_EINVAL, "unknown feature parameter \"%s\"", key);
@@ -344,6 +411,8 @@ ser_feature_params_parse(const char *text, SerFeatureParams *p, SerError *err)
 		if (*cursor == ';')
 			cursor++;
 	}
+	if (parsed.version == 1)
+		version1_defaults(&parsed, given);
 	{
 		SerStatus	status = ser_feature_params_validate(&parsed, err);
 

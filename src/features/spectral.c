@@ -629,6 +629,9 @@ ser_spectral_frame(const SerSpectralTables *tables, const float *pcm, size_t n, 
 			in[i] = (at >= 0 && at < (int64_t) n) ? pcm[at] * tables->window[i] : 0.0f;
 		}
 	ser_real_fft_power(tables->fft, power);
+	if (out->power_floor > 0.0f)
+		for (int k = 0; k < n_bins; k++)
+			power[k] = power[k] > out->power_floor ? power[k] : out->power_floor;
 	for (int k = n_bins; k < stride; k++)
 		power[k] = 0.0f;		/* the vector loops below read whole blocks of 8 */
 	for (int k = 0; k < stride; k += 4)
@@ -883,6 +886,8 @@ ser_spectral_frame(const SerSpectralTables *tables, const float *pcm, size_t n, 
 		int64_t		from = centre - win / 2;
 		double		energy = 0.0;
 		int			crossings = 0;
+		/* x < -1e-10 is x <= -1e-10f (see below); a floor above that widens the dead zone */
+		float		zero = out->zcr_floor > (float) ZCR_ZERO ? out->zcr_floor : (float) ZCR_ZERO;
 
 		if (from >= 0 && from + win <= (int64_t) n)
 		{
@@ -891,7 +896,7 @@ ser_spectral_frame(const SerSpectralTables *tables, const float *pcm, size_t n, 
 			 * the float nearest 1e-10 lies just above it.
 			 */
 			const float *x = pcm + from;
-			const SerVec4 negative = ser_vec4_splat(-(float) ZCR_ZERO);
+			const SerVec4 negative = ser_vec4_splat(-zero);
 			SerVec4i	changes = {0, 0, 0, 0};	/* -1 per sign change */
 			int			i;
 
@@ -900,7 +905,7 @@ ser_spectral_frame(const SerSpectralTables *tables, const float *pcm, size_t n, 
 				changes += (ser_vec4_load(x + i) <= negative) ^ (ser_vec4_load(x + i - 1) <= negative);
 			crossings = -(changes[0] + changes[1] + changes[2] + changes[3]);
 			for (; i < win; i++)
-				crossings += (x[i] <= -(float) ZCR_ZERO) != (x[i - 1] <= -(float) ZCR_ZERO);
+				crossings += (x[i] <= -zero) != (x[i - 1] <= -zero);
 		}
 		else
 		{
@@ -913,7 +918,7 @@ ser_spectral_frame(const SerSpectralTables *tables, const float *pcm, size_t n, 
 
 				/* ZCR extends the edges (librosa pads with mode="edge"), RMS pads zeros */
 				float		edge = n == 0 ? 0.0f : pcm[at < 0 ? 0 : (at >= (int64_t) n ? (int64_t) n - 1 : at)];
-				int			negative = edge < -ZCR_ZERO;
+				int			negative = edge <= -zero;
 
 				energy += (double) x * x;
 				if (i > 0 && negative != was_negative)
@@ -926,4 +931,36 @@ ser_spectral_frame(const SerSpectralTables *tables, const float *pcm, size_t n, 
 		if (out->rms)
 			*out->rms = (float) sqrt(energy / win);
 	}
+}
+
+float
+ser_spectral_noise_power(const SerSpectralTables *tables, double rms)
+{
+	double		sum = 0.0;
+
+	for (int i = 0; i < tables->params.n_fft; i++)
+		sum += (double) tables->window[i] * tables->window[i];
+	return (float) (rms * rms * sum);
+}
+
+float
+ser_frame_rms(const SerFeatureParams *p, const float *pcm, size_t n, size_t t)
+{
+	int			win = p->win_length;
+	int64_t		centre = (int64_t) t * p->hop_length + (p->center ? 0 : p->n_fft / 2);
+	int64_t		from = centre - win / 2;
+	double		energy = 0.0;
+
+	/* the same sums, in the same order, as the waveform block of ser_spectral_frame */
+	if (from >= 0 && from + win <= (int64_t) n)
+		energy = ser_sum_squares(pcm + from, win);
+	else
+		for (int i = 0; i < win; i++)
+		{
+			int64_t		at = from + i;
+			float		x = (at >= 0 && at < (int64_t) n) ? pcm[at] : 0.0f;
+
+			energy += (double) x * x;
+		}
+	return (float) sqrt(energy / win);
 }

@@ -24,6 +24,16 @@
  *               80 dB below the utterance-wide maximum (power_to_db's
  *               top_db); ser does not, so a frame's contrast depends on that
  *               frame only.
+ * Spectral floor: with power_floor > 0 in SerSpectralOut, P_k is first
+ * raised to at least power_floor (bins 0..n_fft/2), and everything above is
+ * computed from the floored spectrum.  features.c sets the floor to the
+ * expected bin power of white noise spectral_floor_db below the recording's
+ * speech level, ser_spectral_noise_power(tables, rms): sub-LSB noise, a
+ * resampler's dither and digital silence then give the same spectrum, and
+ * so do bins a format's low-pass filter emptied and those it did not.
+ * Likewise with zcr_floor > 0 (features.c: that noise's RMS) a sample
+ * counts as negative only below -zcr_floor, so noise under the floor makes
+ * no zero crossings.
  * Waveform features on win_length samples centred on the same sample:
  *   ZCR         fraction of sign changes between consecutive samples (values
  *               with |x| <= 1e-10 count as positive zero), signal edges
@@ -69,6 +79,8 @@ SerStatus	ser_spectral_tables_get(const SerFeatureParams *p, const SerSpectralTa
 /* Where a frame's spectral features go; NULL pointers are skipped. */
 typedef struct SerSpectralOut
 {
+	float		power_floor;	/* input: the least power of a bin (above), 0 for none */
+	float		zcr_floor;		/* input: the ZCR's dead zone (above), 0 for librosa's 1e-10 */
 	float	   *log_mel;		/* n_mels */
 	float	   *mfcc;			/* n_mfcc */
 	float	   *chroma;			/* n_chroma */
@@ -90,5 +102,19 @@ typedef struct SerSpectralOut
 size_t		ser_spectral_scratch_size(const SerSpectralTables *tables);
 void		ser_spectral_frame(const SerSpectralTables *tables, const float *pcm, size_t n,
 							   size_t t, float *scratch, const SerSpectralOut *out);
+
+/*
+ * The RMS of frame t alone (the value ser_spectral_frame gives, without the
+ * spectrum): what the activity gate of the utterance statistics measures
+ * before the frame loop (features.c).
+ */
+float		ser_frame_rms(const SerFeatureParams *p, const float *pcm, size_t n, size_t t);
+
+/*
+ * The expected power of one bin (not DC or Nyquist) for white noise of
+ * the given RMS under the analysis window: rms^2 * sum of the squared
+ * window.
+ */
+float		ser_spectral_noise_power(const SerSpectralTables *tables, double rms);
 
 #endif							/* SER_FEATURES_SPECTRAL_H */

@@ -8,8 +8,16 @@
  *
  * Usage: test/eval/crossval_ravdess [--dir D] [--networks K] [--seed S]
  *            [--epochs E] [--validation-fraction V] [--no-speaker-norm]
+ *            [--params TEXT] [--probs-out FILE] [--also-test D --also-probs-out FILE]
  * (default: ../shared/data/ravdess16k, 3 networks from seed 1, the recipe
- * of ser_train's defaults).  Build: make test/eval/crossval_ravdess.
+ * of ser_train's defaults, the default feature parameters).  --params sets
+ * feature parameters in their text form; --probs-out writes the ensemble's
+ * out-of-fold probabilities without a profile ([clips][8] floats, in the
+ * clip order of feature_cache.c) for fusion with other heads.  --also-test
+ * scores the same networks, without a profile, on the same clips from
+ * another folder (the 48 kHz originals, say): its UAR, the share of labels
+ * that agree, and with --also-probs-out its probabilities.
+ * Build: make test/eval/crossval_ravdess.
  */
 #include <dirent.h>
 #include <math.h>
@@ -188,6 +196,11 @@ int
 main(int argc, char **argv)
 {
 	const char *dir = "../shared/data/ravdess16k";
+	const char *probs_out = NULL;
+	const char *also_dir = NULL;
+	const char *also_probs_out = NULL;
+	SerCorpus	also;
+	float	   *also_sum = NULL;
 	int			networks = 3;
 	SerFeatureParams params;
 	SerClassifierSpec spec;
@@ -214,10 +227,21 @@ main(int argc, char **argv)
 			spec.validation_fraction = atof(argv[++i]);
 		else if (strcmp(argv[i], "--no-speaker-norm") == 0)
 			spec.speaker_normalisation = false;
+		else if (strcmp(argv[i], "--params") == 0 && i + 1 < argc)
+		{
+			if (ser_feature_params_parse(argv[++i], &params, &err) != SER_OK)
+				die("--params", &err);
+		}
+		else if (strcmp(argv[i], "--probs-out") == 0 && i + 1 < argc)
+			probs_out = argv[++i];
+		else if (strcmp(argv[i], "--also-test") == 0 && i + 1 < argc)
+			also_dir = argv[++i];
+		else if (strcmp(argv[i], "--also-probs-out") == 0 && i + 1 < argc)
+			also_probs_out = argv[++i];
 		else
 		{
 			fprintf(stderr, "usage: %s [--dir D] [--networks K] [--seed S] [--epochs E] "
-					"[--validation-fraction V] [--no-speaker-norm]\n", argv[0]);
+					"[--validation-fraction V] [--no-speaker-norm] [--params TEXT] [--probs-out FILE] [--also-test D] [--also-probs-out FILE]\n", argv[0]);
 			return 2;
 		}
 	}
@@ -230,6 +254,15 @@ main(int argc, char **argv)
 		die("folds", &err);
 	if (ser_corpus_build_profiles(&corpus, &err) != SER_OK)
 		die("profiles", &err);
+	if (also_dir)
+	{
+		/* the clean features of the other folder's clips (profiles unused) */
+		ser_corpus_init(&also, &params, NULL);
+		load_corpus(also_dir, &also);
+		if (also.n_clips != corpus.n_clips || ser_corpus_build_profiles(&also, &err) != SER_OK)
+			die(also_dir, also.n_clips != corpus.n_clips ? NULL : &err);
+		also_sum = calloc((size_t) also.n_clips * N_CLASSES, sizeof(float));
+	}
 	for (int v = 0; v < N_VARIANTS; v++)
 		sum[v] = calloc((size_t) corpus.n_clips * N_CLASSES, sizeof(float));
 	printf("%d recordings, 5 folds of 4 actors; %s, %d epochs, validation fraction %g\n", corpus.n_clips,
@@ -287,6 +320,19 @@ main(int argc, char **argv)
 					}
 				}
 			}
+			for (int i = 0; also_dir && i < also.n_clips; i++)
+			{
+				const SerFeatureSet *cl = &also.clean[i];
+				float		p[N_CLASSES];
+
+				if (fold_of[i] != f)
+					continue;
+				if (ser_model_predict(model, cl->frames, (int) cl->n_frames, F, cl->utterance, D, NULL, p,
+									  &err) != SER_OK)
+					die("prediction", &err);
+				for (int q = 0; q < N_CLASSES; q++)
+					also_sum[(size_t) i * N_CLASSES + q] += p[q];
+			}
 			ser_model_free(model);
 			free(train);
 			free(profile);
@@ -304,6 +350,49 @@ main(int argc, char **argv)
 		fflush(stdout);
 		free(alone);
 		spec.train.seed++;
+	}
+	if (also_dir)
+	{
+		double		sd,
+					m = fold_mean_uar(&also, fold_of, n_folds, also_sum, &sd);
+		int			same = 0;
+
+		for (int i = 0; i < corpus.n_clips; i++)
+		{
+			int			a = 0,
+						b = 0;
+
+			for (int q = 1; q < N_CLASSES; q++)
+			{
+				a = sum[PROFILE_NONE][(size_t) i * N_CLASSES + q] > sum[PROFILE_NONE][(size_t) i * N_CLASSES + a] ? q : a;
+				b = also_sum[(size_t) i * N_CLASSES + q] > also_sum[(size_t) i * N_CLASSES + b] ? q : b;
+			}
+			same += a == b;
+		}
+		printf("ensemble of %d, no profile, on %s: fold-mean UAR %.4f ± %.4f; labels agree on %d of %d (%.4f)\n",
+			   networks, also_dir, m, sd, same, corpus.n_clips, (double) same / corpus.n_clips);
+		if (also_probs_out)
+		{
+			FILE	   *f = fopen(also_probs_out, "wb");
+			size_t		count = (size_t) also.n_clips * N_CLASSES;
+
+			for (size_t j = 0; j < count; j++)
+				also_sum[j] /= (float) networks;
+			if (f == NULL || fwrite(also_sum, sizeof(float), count, f) != count || fclose(f) != 0)
+				die(also_probs_out, NULL);
+		}
+		free(also_sum);
+		ser_corpus_free(&also);
+	}
+	if (probs_out)
+	{
+		FILE	   *f = fopen(probs_out, "wb");
+		size_t		count = (size_t) corpus.n_clips * N_CLASSES;
+
+		for (size_t j = 0; j < count; j++)
+			sum[PROFILE_NONE][j] /= (float) networks;
+		if (f == NULL || fwrite(sum[PROFILE_NONE], sizeof(float), count, f) != count || fclose(f) != 0)
+			die(probs_out, NULL);
 	}
 	for (int v = 0; v < N_VARIANTS; v++)
 		free(sum[v]);

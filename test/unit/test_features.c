@@ -319,8 +319,16 @@ test_params(void)
 	UNIT_OK(ser_feature_params_parse("version=1;n_mels=forty", &q, &err) == SER_EINVAL
 			&& strstr(err.message, "n_mels") != NULL, "malformed value: %s", err.message);
 	UNIT_OK(ser_feature_params_parse("version=1;n_mels", &q, &err) == SER_EINVAL, "missing '=': %s", err.message);
-	UNIT_OK(ser_feature_params_parse("version=2", &q, &err) == SER_EINVAL && strstr(err.detail, "Version 2") != NULL,
+	UNIT_OK(ser_feature_params_parse("version=3", &q, &err) == SER_EINVAL && strstr(err.detail, "Version 3") != NULL,
 			"newer version refused: %s", err.detail);
+	UNIT_OK(ser_feature_params_parse("version=1;n_mels=40", &q, &err) == SER_OK && q.activity_gate_db == 0.0
+			&& q.spectral_floor_db == 0.0 && q.extended_descriptors == 0,
+			"a version-1 text gets the gate, the floor and the extended descriptors off, as its features had them");
+	UNIT_OK(ser_feature_params_parse("version=1;activity_gate_db=20", &q, &err) == SER_OK && q.activity_gate_db == 20.0,
+			"a version-1 text that names a newer parameter keeps its value");
+	UNIT_OK(ser_feature_params_parse("n_mels=40", &q, &err) == SER_OK && q.activity_gate_db == p.activity_gate_db
+			&& q.spectral_floor_db == p.spectral_floor_db && q.version == SER_FEATURE_PARAMS_VERSION,
+			"a text without a version is of this version, with today's defaults");
 	UNIT_OK(ser_feature_params_parse("n_mels=0", &q, &err) == SER_EINVAL && strstr(err.message, "n_mels") != NULL,
 			"parsed values are validated: %s", err.message);
 
@@ -565,6 +573,13 @@ main(void)
 
 	ser_feature_params_default(&p);
 	test_params();
+	/*
+	 * The signal tests below check the definitions (librosa's), which have
+	 * no activity gate and no spectral floor; test_features_format.c tests
+	 * those.
+	 */
+	p.activity_gate_db = 0.0;
+	p.spectral_floor_db = 0.0;
 	test_sine_220(&p);
 	test_white_noise(&p);
 	test_degenerate(&p);

@@ -202,6 +202,9 @@ check_clip(const char *clip)
 		exit(1);
 	}
 	ser_feature_params_default(&p);
+	/* librosa has no activity gate and no spectral floor */
+	p.activity_gate_db = 0.0;
+	p.spectral_floor_db = 0.0;
 	status = ser_audio_decode(data, len, &opts, &pcm, NULL, &err);
 	UNIT_OK(status == SER_OK, "%s: decodes", clip);
 	status = ser_extract_features(&p, pcm.samples, pcm.n_samples, SER_FEATURES_FRAMES, &fs, &err);
