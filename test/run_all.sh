@@ -5,7 +5,8 @@
 # the SQL surface and TAP tests of cluster-level behaviour, each against
 # throwaway clusters, and a short libFuzzer run of each fuzz harness
 # (FUZZ_SECONDS, default 30).  Usage: bash test/run_all.sh
-# (SER_TEST_PACKAGE=1 also builds, installs and tries the Debian package.)
+# In CI (CI=true), or with SER_TEST_PACKAGE=1, it also builds, installs and
+# tries the Debian package.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/src/tools/common.sh"
@@ -91,8 +92,9 @@ set +e
 bash "$ROOT/test/web/web_test.sh"; record $?
 set -e
 
-# The Debian package (opt-in: a full rebuild, and it installs the package system-wide for a moment).
-if [ "${SER_TEST_PACKAGE:-0}" = 1 ]; then
+# The Debian package: a full rebuild, and it installs the package system-wide for a moment, so it
+# runs in CI (CI=true) and when asked (SER_TEST_PACKAGE=1); SER_TEST_PACKAGE=0 skips it.
+if [ "${SER_TEST_PACKAGE:-}" = 1 ] || { [ "${CI:-}" = true ] && [ "${SER_TEST_PACKAGE:-}" != 0 ]; }; then
 	say "Debian package"
 	set +e
 	bash "$ROOT/test/package/check_deb.sh"; record $?

@@ -16,6 +16,7 @@
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "storage/fd.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -45,6 +46,30 @@ char *
 ser_extension_schema(FunctionCallInfo fcinfo)
 {
 	return get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid));
+}
+
+/*
+ * Before ser_models is read (a named model) or written (training): a role
+ * without the right gets an error that names the role to be granted
+ * (sql/install/45_privileges.sql), not the table-level "permission denied"
+ * from inside the statement that reads it.
+ */
+void
+ser_require_models_privilege(FunctionCallInfo fcinfo, AclMode mode)
+{
+	Oid			schema = get_func_namespace(fcinfo->flinfo->fn_oid);
+	Oid			relid = get_relname_relid("ser_models", schema);
+	bool		write = (mode & ACL_INSERT) != 0;
+
+	if (!OidIsValid(relid) || pg_class_aclcheck(relid, GetUserId(), mode) == ACLCHECK_OK)
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("permission denied to %s", write ? "train or store models" : "use the models of ser_models"),
+			 errdetail("Role \"%s\" may not %s table ser_models.", GetUserNameFromId(GetUserId(), false),
+					   write ? "write" : "read"),
+			 errhint("Ask the database owner or a superuser for GRANT %s TO %s;",
+					 write ? "ser_model_admin" : "ser_user", quote_identifier(GetUserNameFromId(GetUserId(), false)))));
 }
 
 /* Parse a blob into a new memory context under parent; errors are raised after cleanup. */
@@ -156,6 +181,7 @@ fetch_model_weights(FunctionCallInfo fcinfo, const char *name)
 	char	   *sql;
 	int			rc;
 
+	ser_require_models_privilege(fcinfo, ACL_SELECT);
 	sql = psprintf("SELECT weights FROM %s.ser_models WHERE name OPERATOR(pg_catalog.=) $1",
 				   quote_identifier(ser_extension_schema(fcinfo)));
 	args[0] = CStringGetTextDatum(name);

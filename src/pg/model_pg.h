@@ -43,6 +43,8 @@ LoadedModel *ser_default_model_if_installed(void);
 
 /* The extension's schema: the one the calling function lives in. */
 char	   *ser_extension_schema(FunctionCallInfo fcinfo);
+/* A clear 42501 naming the role to grant when ser_models may not be read (ACL_SELECT) or written (ACL_INSERT). */
+void		ser_require_models_privilege(FunctionCallInfo fcinfo, AclMode mode);
 
 /*
  * A user-given name as messages show it: at most 64 bytes, clipped at a

@@ -284,6 +284,7 @@ ser_train_model(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("model name \"%s\" is reserved", name),
 				 errhint("\"%s\" is the model shipped with ser; choose another name.", SER_DEFAULT_MODEL_NAME)));
+	ser_require_models_privilege(fcinfo, ACL_INSERT);
 	if (!replace && model_row_exists(fcinfo, name))
 		ereport(ERROR,
 				(errcode(ERRCODE_DUPLICATE_OBJECT),

@@ -6,7 +6,7 @@
 # ser_version(), ser-import, a prediction); then removes the package again
 # (SER_KEEP_PACKAGE=1 keeps it and the .deb, whose path it prints).
 # Slow (a full -O3 build, about two minutes on 2 cores): test/run_all.sh
-# runs it only with SER_TEST_PACKAGE=1.
+# runs it in CI (CI=true) or with SER_TEST_PACKAGE=1.
 # Usage: bash test/package/check_deb.sh   (as root or with sudo)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -41,7 +41,8 @@ deb="$WORK/postgresql-${PG_MAJOR}-ser_${version}_$(dpkg --print-architecture).de
 say "checking what $(basename "$deb") holds"
 contents=$(dpkg-deb -c "$deb")
 for f in "usr/lib/postgresql/$PG_MAJOR/lib/ser.so" "usr/lib/postgresql/$PG_MAJOR/lib/plugins/ser.so -> ../ser.so" \
-	"usr/lib/postgresql/$PG_MAJOR/bin/ser-import" "usr/share/postgresql/$PG_MAJOR/extension/ser.control" \
+	"usr/lib/postgresql/$PG_MAJOR/bin/ser-import" "usr/lib/postgresql/$PG_MAJOR/bin/ser-web" \
+	"usr/share/postgresql/$PG_MAJOR/extension/ser.control" \
 	"usr/share/postgresql/$PG_MAJOR/extension/ser--$version.sql" \
 	"usr/share/postgresql/$PG_MAJOR/extension/ser--0.1.0--$version.sql" \
 	"usr/share/postgresql/$PG_MAJOR/extension/ser_default.sermodel"; do
@@ -61,9 +62,9 @@ start_cluster "$WORK/cluster"
 psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE ROLE owner LOGIN" -c "CREATE DATABASE owned OWNER owner"
 [ "$(psql -X -qAt -U owner -d owned -c 'CREATE EXTENSION ser' -c 'SELECT ser_version()')" = "$version" ] \
 	|| die "ser_version() is not $version"
-cp -r "$ROOT/test/fixtures/audio" "$WORK/audio"
+cp -r "$ROOT/test/fixtures/examples" "$WORK/audio"
 "$PGBIN/ser-import" -q -U owner -d owned --table rec "$WORK/audio" >/dev/null || die "ser-import failed"
-predicted=$(psql -X -qAt -U owner -d owned -c "SELECT count(ser_predict(audio)) FROM rec WHERE path LIKE 'tone%'")
+predicted=$(psql -X -qAt -U owner -d owned -c "SELECT count(ser_predict(audio)) FROM rec WHERE path LIKE '03-01-%'")
 [ "$predicted" -gt 0 ] || die "no prediction from the installed package"
 
 echo "package check passed: $(basename "$deb") built, installed and used in $(( $(date +%s) - started )) s"

@@ -82,14 +82,16 @@ is($node->safe_psql('alicedb', q{SELECT owner || ' ' || (ser_version = ser_versi
 is(ok_as('bob', q{SELECT count(ser_predict(audio, 'carol_model')) FROM rec}, 'ser_user predicts with a named model'),
 	$node->safe_psql('alicedb', 'SELECT count(*) FROM rec WHERE (ser_speech(audio)).speech'), 'every recording that is speech');
 ok_as('bob', 'SELECT name, owner, classes FROM ser_models; SELECT * FROM ravdess_summary', 'ser_user reads models and statistics');
-fails_as('bob', $train->('bob_model'), '42501', qr/permission denied for table ser_models/, 'ser_user cannot train');
+fails_as('bob', $train->('bob_model'), '42501', qr/permission denied to train or store models.*HINT:.*GRANT ser_model_admin TO bob/s,
+	'ser_user cannot train, and is told which role to ask for');
 fails_as('bob', q{DELETE FROM ser_models WHERE name = 'carol_model'}, '42501', qr/permission denied for table ser_models/,
 	'ser_user cannot drop a model');
 
 # ---- No ser role: the shipped model only ----
 ok_as('dave', q{SELECT ser_predict(audio) FROM rec LIMIT 1}, 'any role predicts with the shipped model');
-fails_as('dave', q{SELECT ser_predict(audio, 'carol_model') FROM rec LIMIT 1}, '42501', qr/permission denied for table ser_models/,
-	'a role outside ser_user cannot read trained models');
+fails_as('dave', q{SELECT ser_predict(audio, 'carol_model') FROM rec LIMIT 1}, '42501',
+	qr/permission denied to use the models of ser_models.*HINT:.*GRANT ser_user TO dave/s,
+	'a role outside ser_user cannot read trained models, and is told which role to ask for');
 
 # ---- A role given table rights by the owner manages only its own models ----
 ok_as('alice', 'GRANT SELECT, INSERT, UPDATE, DELETE ON ser_models TO erin', 'the owner grants table rights of its own');
