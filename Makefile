@@ -68,7 +68,7 @@ PG_CPPFLAGS = -I$(srcdir)/src $(PKG_CFLAGS) $(ASSERT_FLAGS) -isystem $(shell $(P
 PG_CFLAGS   = $(OPTFLAGS) $(WARNING_FLAGS) -MMD -MP
 SHLIB_LINK  = $(PKG_LIBS) -lm
 
-EXTRA_CLEAN = $(UNIT_TESTS) $(BENCHES) build test/tmp_check tmp_check test/results \
+EXTRA_CLEAN = $(UNIT_TESTS) $(BENCHES) $(EVAL_PROGRAMS) build test/tmp_check tmp_check test/results \
               test/regression.diffs test/regression.out $(OBJS:.o=.d) .build-options
 
 PG_CONFIG ?= pg_config
@@ -220,8 +220,14 @@ test/bench/%: test/bench/%.c test/bench/bench.h $(CORE_OBJS)
 	$(CC) $(UNIT_CFLAGS) -Itest/bench -o $@ $< $(CORE_OBJS) $(PKG_LIBS) -lm
 
 # ---- The cross-validation behind the model card's ablations (minutes per network; not a test) ----
-test/eval/%: test/eval/%.c $(CORE_OBJS)
+test/eval/%: test/eval/%.c $(wildcard test/eval/*.h) $(CORE_OBJS)
 	$(CC) $(UNIT_CFLAGS) -o $@ $< $(CORE_OBJS) $(PKG_LIBS) -lm
+
+# Built (not run) by the test command, so a change of the core's interface
+# cannot leave them broken unnoticed.
+EVAL_PROGRAMS = $(patsubst %.c,%,$(sort $(wildcard test/eval/*.c)))
+.PHONY: eval-programs
+eval-programs: $(EVAL_PROGRAMS)
 
 .PHONY: bench
 bench: $(BENCHES)

@@ -27,7 +27,7 @@ trap 'stop_cluster; rm -rf "$WORK"' EXIT
 
 say "C unit tests of the core"
 set +e
-( cd "$ROOT" && make -s unittest "${MAKE_OPTS[@]}" ); record $?
+( cd "$ROOT" && make -s unittest "${MAKE_OPTS[@]}" && make -s -j2 eval-programs "${MAKE_OPTS[@]}" ); record $?
 set -e
 
 say "C unit tests of the core under AddressSanitizer and UndefinedBehaviorSanitizer"

@@ -51,74 +51,7 @@ die(const char *what, const SerError *err)
 	exit(1);
 }
 
-static unsigned char *
-read_file(const char *path, size_t *n)
-{
-	FILE	   *f = fopen(path, "rb");
-	unsigned char *b;
-
-	if (f == NULL || fseek(f, 0, SEEK_END) != 0)
-		die(path, NULL);
-	*n = (size_t) ftell(f);
-	rewind(f);
-	b = malloc(*n ? *n : 1);
-	if (b == NULL || fread(b, 1, *n, f) != *n)
-		die(path, NULL);
-	fclose(f);
-	return b;
-}
-
-static int
-compare_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
-/* Actors 01-20, files in name order; one of the byte-identical pair skipped. */
-static void
-load_corpus(const char *dir, SerCorpus *c)
-{
-	for (int actor = 1; actor <= 20; actor++)
-	{
-		char		path[1024];
-		DIR		   *d;
-		struct dirent *e;
-		char	   *names[256];
-		int			n = 0;
-
-		snprintf(path, sizeof(path), "%s/Actor_%02d", dir, actor);
-		if ((d = opendir(path)) == NULL)
-			die(path, NULL);
-		while ((e = readdir(d)) != NULL && n < 256)
-			if (strstr(e->d_name, ".flac") || strstr(e->d_name, ".wav"))
-				names[n++] = strdup(e->d_name);
-		closedir(d);
-		qsort(names, (size_t) n, sizeof(char *), compare_names);
-		for (int i = 0; i < n; i++)
-		{
-			SerRavdessName rn;
-			SerError	err;
-			SerDecodeOptions opt = {c->params.sample_rate, 600};
-			SerPcm		pcm;
-			unsigned char *bytes;
-			size_t		len;
-
-			if (ser_ravdess_parse(names[i], &rn, &err) != SER_OK)
-				die(names[i], &err);
-			if (strcmp(rn.code, "03-01-03-01-02-02-07") != 0)
-			{
-				snprintf(path, sizeof(path), "%s/Actor_%02d/%s", dir, actor, names[i]);
-				bytes = read_file(path, &len);
-				if (ser_audio_decode(bytes, len, &opt, &pcm, NULL, &err) != SER_OK ||
-					ser_corpus_add(c, pcm.samples, pcm.n_samples, rn.codes[SER_RAVDESS_EMOTION] - 1, actor, &err) != SER_OK)
-					die(path, &err);
-				ser_pcm_free(&pcm);
-				free(bytes);
-			}
-			free(names[i]);
-		}
-	}
-}
+#include "ravdess_corpus.h"
 
 /* ---- clustering by voice (features/voice_cluster.h) ---- */
 
@@ -194,7 +127,7 @@ predict(const SerModel *model, const SerCorpus *c, int i, const float *profile, 
 	SerError	err;
 
 	if (ser_model_predict(model, c->clean[i].frames, (int) c->clean[i].n_frames, F, c->clean[i].utterance, D,
-						  profile, p, &err) != SER_OK)
+						  profile, profile ? ser_profile_length(F, D) : 0, p, &err) != SER_OK)
 		die("prediction", &err);
 	for (int q = 0; q < N_CLASSES; q++)
 		acc[(size_t) i * N_CLASSES + q] += p[q];
@@ -314,10 +247,10 @@ main(int argc, char **argv)
 		}
 	}
 	spec.ensemble = networks;
-	spec.speaker_normalise = true;
+	spec.speaker_normalisation = true;
 
 	ser_corpus_init(&corpus, &params, NULL);
-	load_corpus(dir, &corpus);
+	eval_load_ravdess(dir, &corpus);
 	if (corpus.n_clips > MAX_CLIPS)
 		die("too many clips", NULL);
 	fold_of = malloc(sizeof(int) * (size_t) corpus.n_clips);

@@ -45,28 +45,7 @@ die(const char *what, const SerError *err)
 	exit(1);
 }
 
-static unsigned char *
-read_whole_file(const char *path, size_t *n)
-{
-	FILE	   *f = fopen(path, "rb");
-	unsigned char *b;
-
-	if (f == NULL || fseek(f, 0, SEEK_END) != 0)
-		die(path, NULL);
-	*n = (size_t) ftell(f);
-	rewind(f);
-	b = malloc(*n ? *n : 1);
-	if (b == NULL || fread(b, 1, *n, f) != *n)
-		die(path, NULL);
-	fclose(f);
-	return b;
-}
-
-static int
-compare_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *) a, *(char *const *) b);
-}
+#include "ravdess_corpus.h"
 
 /* A standard normal deviate from a 64-bit LCG (Box-Muller); deterministic for a given state. */
 static double
@@ -168,7 +147,7 @@ main(int argc, char **argv)
 			if (strstr(e->d_name, ".flac") || strstr(e->d_name, ".wav"))
 				names[n++] = strdup(e->d_name);
 		closedir(d);
-		qsort(names, (size_t) n, sizeof(char *), compare_names);
+		qsort(names, (size_t) n, sizeof(char *), eval_compare_names);
 		for (int i = 0; i < n; i++)
 		{
 			SerRavdessName rn;
@@ -188,7 +167,7 @@ main(int argc, char **argv)
 				continue;
 			}
 			snprintf(path, sizeof(path), "%s/Actor_%02d/%s", dir, actor, names[i]);
-			bytes = read_whole_file(path, &len);
+			bytes = eval_read_file(path, &len);
 			if (ser_audio_decode(bytes, len, &opt, &pcm, NULL, &err) != SER_OK)
 				die(path, &err);
 			if (gain_db != 0.0)
