@@ -180,38 +180,6 @@ members_of(const SerCorpus *c, const int *actors, int n_actors, int *members)
 	return n;
 }
 
-static double
-fold_mean_uar(const SerCorpus *c, const int *fold_of, int n_folds, const float *probs)
-{
-	double		sum = 0;
-
-	for (int f = 0; f < n_folds; f++)
-	{
-		int			truth[MAX_CLIPS],
-					pred[MAX_CLIPS],
-					confusion[N_CLASSES * N_CLASSES],
-					m = 0;
-		SerMetrics	mt;
-		SerError	err;
-
-		for (int i = 0; i < c->n_clips; i++)
-			if (fold_of[i] == f)
-			{
-				int			best = 0;
-
-				for (int k = 1; k < N_CLASSES; k++)
-					if (probs[(size_t) i * N_CLASSES + k] > probs[(size_t) i * N_CLASSES + best])
-						best = k;
-				truth[m] = c->labels[i];
-				pred[m++] = best;
-			}
-		ser_confusion_matrix(truth, pred, m, N_CLASSES, confusion, &err);
-		ser_metrics_from_confusion(confusion, N_CLASSES, &mt, &err);
-		sum += mt.uar;
-	}
-	return sum / n_folds;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -311,7 +279,8 @@ main(int argc, char **argv)
 	}
 	for (int v = 0; v < N_VARIANTS; v++)
 	{
-		printf("%-40s fold-mean UAR %.4f", variant_name[v], fold_mean_uar(&corpus, fold_of, n_folds, acc[v]));
+		printf("%-40s fold-mean UAR %.4f", variant_name[v],
+			   eval_fold_mean_uar(&corpus, fold_of, n_folds, N_CLASSES, acc[v], NULL));
 		if (purity_n[v] > 0)
 			printf("  (cluster purity %.3f)", purity_sum[v] / purity_n[v]);
 		printf("\n");

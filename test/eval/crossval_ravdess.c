@@ -52,41 +52,6 @@ die(const char *what, const SerError *err)
 
 #include "ravdess_corpus.h"
 
-static double
-fold_mean_uar(const SerCorpus *c, const int *fold_of, int n_folds, const float *probs, double *sd)
-{
-	double		sum = 0,
-				squares = 0;
-
-	for (int f = 0; f < n_folds; f++)
-	{
-		int			truth[4096],
-					pred[4096],
-					confusion[N_CLASSES * N_CLASSES],
-					m = 0;
-		SerMetrics	mt;
-		SerError	err;
-
-		for (int i = 0; i < c->n_clips && m < 4096; i++)
-			if (fold_of[i] == f)
-			{
-				int			best = 0;
-
-				for (int k = 1; k < N_CLASSES; k++)
-					if (probs[(size_t) i * N_CLASSES + k] > probs[(size_t) i * N_CLASSES + best])
-						best = k;
-				truth[m] = c->labels[i];
-				pred[m++] = best;
-			}
-		ser_confusion_matrix(truth, pred, m, N_CLASSES, confusion, &err);
-		ser_metrics_from_confusion(confusion, N_CLASSES, &mt, &err);
-		sum += mt.uar;
-		squares += mt.uar * mt.uar;
-	}
-	*sd = sqrt(fmax(0.0, squares / n_folds - (sum / n_folds) * (sum / n_folds)));
-	return sum / n_folds;
-}
-
 /* The profile a variant gives the test actor g: drawn from its own recordings, labels used only to pick calm ones. */
 static bool
 variant_profile(const SerCorpus *c, int g, int variant, unsigned *rng, float *profile)
@@ -272,12 +237,13 @@ main(int argc, char **argv)
 			free(profile);
 		}
 		printf("network %d (seed %llu) alone: fold-mean UAR %.4f", k + 1,
-			   (unsigned long long) spec.train.seed, fold_mean_uar(&corpus, fold_of, n_folds, alone, &sd));
+			   (unsigned long long) spec.train.seed,
+			   eval_fold_mean_uar(&corpus, fold_of, n_folds, N_CLASSES, alone, &sd));
 		printf(" ± %.4f\n", sd);
 		for (int v = 0; v < N_VARIANTS; v++)
 			if (spec.speaker_normalisation || v == PROFILE_NONE)
 			{
-				double		m = fold_mean_uar(&corpus, fold_of, n_folds, sum[v], &sd);
+				double		m = eval_fold_mean_uar(&corpus, fold_of, n_folds, N_CLASSES, sum[v], &sd);
 
 				printf("  ensemble of %d, %-36s: fold-mean UAR %.4f ± %.4f\n", k + 1, variant_name[v], m, sd);
 			}
@@ -288,7 +254,7 @@ main(int argc, char **argv)
 	if (also_dir)
 	{
 		double		sd,
-					m = fold_mean_uar(&also, fold_of, n_folds, also_sum, &sd);
+					m = eval_fold_mean_uar(&also, fold_of, n_folds, N_CLASSES, also_sum, &sd);
 		int			same = 0;
 
 		for (int i = 0; i < corpus.n_clips; i++)

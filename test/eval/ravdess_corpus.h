@@ -12,6 +12,7 @@
 #define SER_EVAL_RAVDESS_CORPUS_H
 
 #include <dirent.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include "audio/decode.h"
 #include "classifier/corpus.h"
 #include "dataset/ravdess.h"
+#include "model/metrics.h"
 
 static inline unsigned char *
 eval_read_file(const char *path, size_t *n)
@@ -88,6 +90,53 @@ eval_load_ravdess(const char *dir, SerCorpus *c)
 			free(names[i]);
 		}
 	}
+}
+
+#define EVAL_MAX_FOLD_CLIPS 4096
+#define EVAL_MAX_CLASSES 16
+
+/*
+ * UAR of each fold (fold_of[i] = f), the argmax of probs[i][n_classes]
+ * against the corpus's labels: their mean, and their standard deviation in
+ * *sd (may be NULL).
+ */
+static inline double
+eval_fold_mean_uar(const SerCorpus *c, const int *fold_of, int n_folds, int n_classes, const float *probs,
+				   double *sd)
+{
+	double		sum = 0,
+				squares = 0;
+
+	if (n_classes > EVAL_MAX_CLASSES)
+		die("too many classes", NULL);
+	for (int f = 0; f < n_folds; f++)
+	{
+		int			truth[EVAL_MAX_FOLD_CLIPS],
+					pred[EVAL_MAX_FOLD_CLIPS],
+					confusion[EVAL_MAX_CLASSES * EVAL_MAX_CLASSES],
+					m = 0;
+		SerMetrics	mt;
+		SerError	err;
+
+		for (int i = 0; i < c->n_clips && m < EVAL_MAX_FOLD_CLIPS; i++)
+			if (fold_of[i] == f)
+			{
+				int			best = 0;
+
+				for (int k = 1; k < n_classes; k++)
+					if (probs[(size_t) i * n_classes + k] > probs[(size_t) i * n_classes + best])
+						best = k;
+				truth[m] = c->labels[i];
+				pred[m++] = best;
+			}
+		ser_confusion_matrix(truth, pred, m, n_classes, confusion, &err);
+		ser_metrics_from_confusion(confusion, n_classes, &mt, &err);
+		sum += mt.uar;
+		squares += mt.uar * mt.uar;
+	}
+	if (sd != NULL)
+		*sd = sqrt(fmax(0.0, squares / n_folds - (sum / n_folds) * (sum / n_folds)));
+	return sum / n_folds;
 }
 
 #endif							/* SER_EVAL_RAVDESS_CORPUS_H */

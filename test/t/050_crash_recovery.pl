@@ -7,6 +7,7 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use SerTest;
 use File::Basename qw(dirname);
 use Time::HiRes qw(time usleep);
 
@@ -21,15 +22,6 @@ my $have_amcheck = $node->safe_psql('postgres',
 	"SELECT count(*) FROM pg_available_extensions WHERE name = 'amcheck'") eq '1';
 $node->safe_psql('postgres', 'CREATE EXTENSION amcheck') if $have_amcheck;
 
-sub slurp_hex
-{
-	my ($path) = @_;
-	open(my $fh, '<:raw', $path) or die "cannot read $path: $!";
-	local $/;
-	my $bytes = <$fh>;
-	close $fh;
-	return unpack('H*', $bytes);
-}
 
 # 500 copies of speech in four forms (only speech gets an emotion);
 # classifying them all takes a few seconds, so the UPDATE is well under way
