@@ -32,3 +32,9 @@ LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION ser_emotions() IS
 'The classes of the shipped model, in the order of ser_predict_proba(): neutral, calm, happy, sad, angry, fearful, disgust, surprised. STABLE: read from the installed model file.';
 
+
+-- ser_train and ser_evaluate take two more recipe arguments in 0.2.0
+-- (alone_ensemble, calibrate): a new signature, so the 0.1.0 functions go
+-- first rather than staying beside them as ambiguous overloads.
+DROP FUNCTION ser_train(text, text, int, int, float8, float8, int, float8, boolean, float8, bigint, text[], boolean, boolean, int);
+DROP FUNCTION ser_evaluate(text, int, text, boolean, int, int, float8, float8, int, float8, boolean, float8, bigint, text[], boolean, int);

@@ -5,10 +5,12 @@
 #include "classifier/classifier.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "classifier/recipe.h"
+#include "model/calibration.h"
 #include "model/metrics.h"
 
 /*
@@ -28,6 +30,7 @@ ser_classifier_spec_default(SerClassifierSpec *spec)
 	spec->n_res_blocks = 1;
 	spec->dropout = 0.5f;
 	spec->frame_cmn = 0;
+	spec->calibration_folds = 5;
 	ser_recipe_defaults(spec, NULL);
 }
 
@@ -241,6 +244,170 @@ join_classes(const char *const *class_names, int n_classes, char **out, SerError
 	return SER_OK;
 }
 
+/* Append to the provenance text info[size] at *used. */
+static void info_append(char *info, size_t size, size_t *used, const char *fmt,...)
+			__attribute__((format(printf, 4, 5)));
+
+static void
+info_append(char *info, size_t size, size_t *used, const char *fmt,...)
+{
+	va_list		ap;
+
+	if (*used >= size)
+		return;
+	va_start(ap, fmt);
+	*used += (size_t) vsnprintf(info + *used, size - *used, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * Train spec->ensemble networks of spec on the candidate clips into a new
+ * model, recording each network's figures in info (under title, when
+ * there is one).
+ */
+static SerStatus
+train_ensemble(SerCorpus *corpus, int n_classes, const SerClassifierSpec *spec, const bool *candidate,
+			   const char *params_text, const char *classes, FoldProgress *fp, const char *title,
+			   SerModel **model_out, SerTrainSummary *summary, char *info, size_t info_size, size_t *used,
+			   SerError *err)
+{
+	int			n_members = ensemble_size(spec);
+	float	   *population = NULL;
+	SerModel   *model = NULL;
+	SerNetConfig net_cfg;
+	SerStatus	st = SER_OK;
+
+	*model_out = NULL;
+	if (spec->speaker_normalisation)
+		st = population_profile(corpus, candidate, &population, err);
+	if (st == SER_OK && n_members > 1)
+		info_append(info, info_size, used, "%s%sensemble of %d networks (seeds %llu to %llu)", *used ? "; " : "",
+					title, n_members, (unsigned long long) spec->train.seed,
+					(unsigned long long) (spec->train.seed + (uint64_t) n_members - 1));
+	else if (st == SER_OK && title[0] != '\0')
+		info_append(info, info_size, used, "%s%sone network (seed %llu)", *used ? "; " : "", title,
+					(unsigned long long) spec->train.seed);
+	fp->n_members = n_members;
+	for (int k = 0; k < n_members && st == SER_OK; k++)
+	{
+		SerClassifierSpec ks = member_spec(spec, k);
+		SerTrainSummary ksum;
+		SerTrainResult result;
+
+		memset(&result, 0, sizeof(result));
+		fp->member = k;
+		st = train_on(corpus, n_classes, &ks, candidate, fp, &net_cfg, &result, &ksum, err);
+		if (st == SER_OK)
+			st = grow_model(&model, &result, population, params_text, classes, "", err);
+		ser_train_result_free(&result);
+		if (st != SER_OK)
+			break;
+		if (k == 0 && summary != NULL)
+			*summary = ksum;
+		if (n_members > 1)
+			info_append(info, info_size, used, "; network %d: ", k + 1);
+		else
+			info_append(info, info_size, used, "%s", *used && title[0] != '\0' ? ": " : *used ? "; " : "");
+		if (ksum.n_val > 0)
+			info_append(info, info_size, used,
+						"trained on %d recordings, %d held out for early stopping; "
+						"%d epochs run, weights of epoch %d (validation UAR %.4f)",
+						ksum.n_train, ksum.n_val, ksum.epochs_run, ksum.best_epoch, ksum.best_val_uar);
+		else
+			info_append(info, info_size, used, "trained on %d recordings for %d epochs, no early stopping",
+						ksum.n_train, ksum.epochs_run);
+	}
+	ser_free(population);
+	if (st != SER_OK)
+	{
+		ser_model_free(model);
+		return st;
+	}
+	*model_out = model;
+	return SER_OK;
+}
+
+/*
+ * Temperatures of the model's paths from out-of-fold predictions of a
+ * speaker-grouped cross-validation over the candidate clips (the model is
+ * then trained on all of them; calibration.h).  *folds_used is 0 when
+ * there are fewer than two speakers: no temperature is fitted.
+ */
+static SerStatus
+fit_temperatures(SerCorpus *corpus, int n_classes, const SerClassifierSpec *spec, const bool *candidate,
+				 SerClassifierProgressFn progress, void *progress_ctx, double *t_main, double *t_alone,
+				 int *folds_used, SerError *err)
+{
+	int			n = corpus->n_clips;
+	int		   *groups = ser_malloc_array((size_t) (n ? n : 1), sizeof(int));
+	int		   *index = ser_malloc_array((size_t) (n ? n : 1), sizeof(int));
+	int		   *fold_of = ser_malloc_array((size_t) (n ? n : 1), sizeof(int));
+	int		   *compact_fold = ser_malloc_array((size_t) (n ? n : 1), sizeof(int));
+	int		   *labels = ser_malloc_array((size_t) (n ? n : 1), sizeof(int));
+	float	   *probs = ser_malloc_array((size_t) (n ? n : 1), (size_t) n_classes * sizeof(float));
+	float	   *alone = ser_malloc_array((size_t) (n ? n : 1), (size_t) n_classes * sizeof(float));
+	SerClassifierSpec inner = *spec;
+	int			m = 0,
+				n_groups = 0,
+				k;
+	SerStatus	st = SER_OK;
+
+	*t_main = *t_alone = 1.0;
+	*folds_used = 0;
+	if (!groups || !index || !fold_of || !compact_fold || !labels || !probs || !alone)
+	{
+		st = ser_error(err, SER_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (int i = 0; i < n; i++)
+	{
+		fold_of[i] = -1;
+		if (candidate[i])
+		{
+			bool		seen = false;
+
+			for (int j = 0; j < m && !seen; j++)
+				seen = groups[j] == corpus->groups[i];
+			n_groups += !seen;
+			index[m] = i;
+			groups[m++] = corpus->groups[i];
+		}
+	}
+	k = spec->calibration_folds < n_groups ? spec->calibration_folds : n_groups;
+	if (k < 2)
+		goto done;
+	if ((st = ser_group_kfold(groups, m, k, compact_fold, err)) != SER_OK)
+		goto done;
+	for (int j = 0; j < m; j++)
+		fold_of[index[j]] = compact_fold[j];
+	inner.calibrate = false;
+	st = ser_classifier_crossval(corpus, n_classes, &inner, fold_of, k, progress, progress_ctx, probs,
+								 spec->speaker_normalisation ? alone : NULL, err);
+	/* The fitted rows: the candidates, compacted. */
+	for (int j = 0; st == SER_OK && j < m; j++)
+	{
+		labels[j] = corpus->labels[index[j]];
+		memmove(probs + (size_t) j * n_classes, probs + (size_t) index[j] * n_classes, sizeof(float) * n_classes);
+		memmove(alone + (size_t) j * n_classes, alone + (size_t) index[j] * n_classes, sizeof(float) * n_classes);
+	}
+	if (st == SER_OK)
+		st = ser_calibration_fit_temperature(probs, labels, m, n_classes, t_main, err);
+	if (st == SER_OK && spec->speaker_normalisation)
+		st = ser_calibration_fit_temperature(alone, labels, m, n_classes, t_alone, err);
+	if (st == SER_OK)
+		*folds_used = k;
+
+done:
+	ser_free(groups);
+	ser_free(index);
+	ser_free(fold_of);
+	ser_free(compact_fold);
+	ser_free(labels);
+	ser_free(probs);
+	ser_free(alone);
+	return st;
+}
+
 SerStatus
 ser_classifier_train(SerCorpus *corpus, const char *const *class_names, int n_classes,
 					 const SerClassifierSpec *spec, const int *idx, int n,
@@ -248,16 +415,18 @@ ser_classifier_train(SerCorpus *corpus, const char *const *class_names, int n_cl
 					 SerModel **model_out, SerTrainSummary *summary, SerError *err)
 {
 	SerTrainSummary local;
-	char		info[2048];
-	size_t		used;
+	char		info[4096];
+	size_t		used = 0;
 	bool	   *candidate;
-	SerNetConfig net_cfg;
 	FoldProgress fp = {progress, progress_ctx, -1, 0, 0, ensemble_size(spec)};
 	char		params_text[SER_FEATURE_PARAMS_TEXT];
 	char	   *classes = NULL;
-	float	   *population = NULL;
 	SerModel   *model = NULL;
-	int			n_members = ensemble_size(spec);
+	SerModel   *alone = NULL;
+	bool		with_alone = spec->speaker_normalisation && spec->alone_ensemble > 0;
+	double		t_main = 1.0,
+				t_alone = 1.0;
+	int			calibration_folds = 0;
 	SerStatus	st;
 
 	*model_out = NULL;
@@ -276,47 +445,43 @@ ser_classifier_train(SerCorpus *corpus, const char *const *class_names, int n_cl
 		st = join_classes(class_names, n_classes, &classes, err);
 	if (summary == NULL)
 		summary = &local;
-	if (st == SER_OK && spec->speaker_normalisation)
-		st = population_profile(corpus, candidate, &population, err);
-	used = (size_t) snprintf(info, sizeof(info), "%s%s", train_info ? train_info : "",
-							 train_info && train_info[0] ? "; " : "");
-	if (n_members > 1 && used < sizeof(info))
-		used += (size_t) snprintf(info + used, sizeof(info) - used,
-								  "ensemble of %d networks (seeds %llu to %llu)", n_members,
-								  (unsigned long long) spec->train.seed,
-								  (unsigned long long) (spec->train.seed + (uint64_t) n_members - 1));
-	for (int k = 0; k < n_members && st == SER_OK; k++)
+	info_append(info, sizeof(info), &used, "%s", train_info ? train_info : "");
+
+	/* Calibration first: its cross-validation trains fold models that are then dropped. */
+	if (st == SER_OK && spec->calibrate)
+		st = fit_temperatures(corpus, n_classes, spec, candidate, progress, progress_ctx, &t_main, &t_alone,
+							  &calibration_folds, err);
+	if (st == SER_OK)
+		st = train_ensemble(corpus, n_classes, spec, candidate, params_text, classes, &fp,
+							with_alone ? "with speaker profiles: " : "", &model, summary, info, sizeof(info),
+							&used, err);
+	if (st == SER_OK && with_alone)
 	{
-		SerClassifierSpec ks = member_spec(spec, k);
-		SerTrainSummary ksum;
-		SerTrainResult result;
+		SerClassifierSpec alone_spec = *spec;
 
-		memset(&result, 0, sizeof(result));
-		fp.member = k;
-		st = train_on(corpus, n_classes, &ks, candidate, &fp, &net_cfg, &result, &ksum, err);
+		alone_spec.speaker_normalisation = false;
+		alone_spec.ensemble = spec->alone_ensemble;
+		st = train_ensemble(corpus, n_classes, &alone_spec, candidate, params_text, classes, &fp,
+							"without a profile: ", &alone, NULL, info, sizeof(info), &used, err);
 		if (st == SER_OK)
-			st = grow_model(&model, &result, population, params_text, classes, "", err);
-		ser_train_result_free(&result);
-		if (st != SER_OK)
-			break;
-		if (k == 0)
-			*summary = ksum;
-		if (used < sizeof(info))
 		{
-			char		who[32] = "";
-
-			if (n_members > 1)
-				snprintf(who, sizeof(who), "; network %d: ", k + 1);
-			if (ksum.n_val > 0)
-				used += (size_t) snprintf(info + used, sizeof(info) - used,
-										  "%strained on %d recordings, %d held out for early stopping; "
-										  "%d epochs run, weights of epoch %d (validation UAR %.4f)",
-										  who, ksum.n_train, ksum.n_val, ksum.epochs_run, ksum.best_epoch,
-										  ksum.best_val_uar);
-			else
-				used += (size_t) snprintf(info + used, sizeof(info) - used,
-										  "%strained on %d recordings for %d epochs, no early stopping",
-										  who, ksum.n_train, ksum.epochs_run);
+			st = ser_model_attach_alone(model, alone, err);
+			alone = NULL;
+		}
+	}
+	if (st == SER_OK && spec->calibrate)
+	{
+		if (calibration_folds == 0)
+			info_append(info, sizeof(info), &used, "%snot calibrated: fewer than 2 speakers", used ? "; " : "");
+		else
+		{
+			st = ser_model_set_temperature(model, t_main, err);
+			if (st == SER_OK && with_alone)
+				st = ser_model_set_temperature(model->alone, t_alone, err);
+			info_append(info, sizeof(info), &used,
+						"%stemperature %.4f%s%.4g fitted on out-of-fold predictions of %d folds grouped by speaker",
+						used ? "; " : "", ser_model_temperature(model), with_alone ? " (without a profile: " : "",
+						with_alone ? ser_model_temperature(model->alone) : 0.0, calibration_folds);
 		}
 	}
 	if (st == SER_OK)
@@ -330,39 +495,97 @@ ser_classifier_train(SerCorpus *corpus, const char *const *class_names, int n_cl
 		}
 	}
 	ser_model_free(model);
-	ser_free(population);
+	ser_model_free(alone);
 	ser_free(classes);
 	ser_free(candidate);
 	return st;
 }
 
 /*
- * Predictions of a fold's model for its test clips without their speakers'
- * profiles (the model's population profile), on the clips' clean features.
+ * Probabilities of a fold's model for its test clips without their
+ * speakers' profiles (the model's population profile), on the clips' clean
+ * features.
  */
 static SerStatus
 predict_without_profile(SerCorpus *corpus, const SerModel *model, int n_classes, const int *test_idx,
-						int n_test, int *pred_out, SerError *err)
+						int n_test, float *probs_out, SerError *err)
 {
-	float		probs[SER_NET_MAX_CLASSES];
 	SerStatus	st = SER_OK;
 
 	for (int j = 0; st == SER_OK && j < n_test; j++)
 	{
 		const SerFeatureSet *clean = &corpus->clean[test_idx[j]];
-		int			best = 0;
 
 		if (clean->frames == NULL)
 			st = ser_error(err, SER_EINTERNAL, "clip %d has no features", test_idx[j]);
 		else
 			st = ser_model_predict(model, clean->frames, (int) clean->n_frames, clean->n_frame_features,
-								   clean->utterance, clean->n_utterance, NULL, 0, probs, err);
-		for (int k = 1; st == SER_OK && k < n_classes; k++)
-			if (probs[k] > probs[best])
-				best = k;
-		if (st == SER_OK)
-			pred_out[test_idx[j]] = best;
+								   clean->utterance, clean->n_utterance, NULL, 0,
+								   probs_out + (size_t) test_idx[j] * n_classes, err);
 	}
+	return st;
+}
+
+/*
+ * Train an ensemble of spec on the candidate clips and write its averaged
+ * probabilities for the test clips into out[clip][n_classes] (normalised
+ * the spec's way); with keep (not NULL), also assemble the fold's model
+ * there (to classify without profiles).
+ */
+static SerStatus
+fold_ensemble(SerCorpus *corpus, int n_classes, const SerClassifierSpec *spec, const bool *candidate,
+			  const int *test_idx, int n_test, FoldProgress *fp, float *scratch, float *out, SerModel **keep,
+			  const float *population, SerError *err)
+{
+	int			n_members = ensemble_size(spec);
+	SerStatus	st = SER_OK;
+
+	for (int j = 0; j < n_test; j++)
+		memset(out + (size_t) test_idx[j] * n_classes, 0, sizeof(float) * n_classes);
+	fp->n_members = n_members;
+	/* Each member votes with its class probabilities, as the ensemble model does. */
+	for (int k = 0; k < n_members && st == SER_OK; k++)
+	{
+		SerClassifierSpec ks = member_spec(spec, k);
+		SerTrainResult result;
+		SerNetConfig net_cfg;
+		SerTrainData data;
+
+		memset(&result, 0, sizeof(result));
+		fp->member = k;
+		st = train_on(corpus, n_classes, &ks, candidate, fp, &net_cfg, &result, NULL, err);
+		if (st == SER_OK)
+		{
+			memset(&data, 0, sizeof(data));
+			data.n_classes = n_classes;
+			data.n_frame_features = net_cfg.n_frame_features;
+			data.n_utt_features = net_cfg.n_utt_features;
+			data.labels = corpus->labels;
+			data.get_sample = ser_corpus_get_sample;
+			data.sample_ctx = corpus;
+			st = ser_train_predict(result.net, &data, &result.norm, test_idx, n_test, spec->train.batch_size,
+								   NULL, scratch, err);
+		}
+		for (int j = 0; st == SER_OK && j < n_test; j++)
+			for (int c = 0; c < n_classes; c++)
+				out[(size_t) test_idx[j] * n_classes + c] += scratch[(size_t) j * n_classes + c];
+		if (st == SER_OK && keep != NULL)
+		{
+			/* The model wants a class list; the names do not matter here. */
+			char		classes[SER_NET_MAX_CLASSES * 4];
+			size_t		used = 0;
+
+			for (int c = 0; c < n_classes; c++)
+				used += (size_t) snprintf(classes + used, sizeof(classes) - used, "%s%d", c ? "\n" : "", c);
+			st = grow_model(keep, &result, population, "", classes, "", err);
+		}
+		ser_train_result_free(&result);
+	}
+	/* The average, as ser_model_predict computes it. */
+	if (st == SER_OK && n_members > 1)
+		for (int j = 0; j < n_test; j++)
+			for (int c = 0; c < n_classes; c++)
+				out[(size_t) test_idx[j] * n_classes + c] /= (float) n_members;
 	return st;
 }
 
@@ -370,33 +593,32 @@ SerStatus
 ser_classifier_crossval(SerCorpus *corpus, int n_classes, const SerClassifierSpec *spec,
 						const int *fold_of, int n_folds,
 						SerClassifierProgressFn progress, void *progress_ctx,
-						int *pred_out, int *pred_without_profile_out, SerError *err)
+						float *probs_out, float *probs_alone_out, SerError *err)
 {
 	int			n = corpus->n_clips;
-	int			n_members = ensemble_size(spec);
 	bool	   *candidate = ser_calloc((size_t) (n ? n : 1), sizeof(bool));
 	int		   *test_idx = ser_malloc_array((size_t) (n ? n : 1), sizeof(int));
-	float	   *probs = ser_malloc_array((size_t) (n ? n : 1), (size_t) n_classes * sizeof(float));
-	float	   *sum = ser_malloc_array((size_t) (n ? n : 1), (size_t) n_classes * sizeof(float));
+	float	   *scratch = ser_malloc_array((size_t) (n ? n : 1), (size_t) n_classes * sizeof(float));
+	bool		with_alone = spec->speaker_normalisation && spec->alone_ensemble > 0;
+	float	   *alone_rows = with_alone ? ser_malloc_array((size_t) (n ? n : 1), (size_t) n_classes * sizeof(float))
+		: NULL;
 	SerStatus	st = SER_OK;
 
-	if (candidate == NULL || test_idx == NULL || probs == NULL || sum == NULL)
+	if (candidate == NULL || test_idx == NULL || scratch == NULL || (with_alone && alone_rows == NULL))
 	{
 		st = ser_error(err, SER_ENOMEM, "out of memory");
 		goto done;
 	}
-	for (int i = 0; i < n; i++)
-	{
-		pred_out[i] = -1;
-		if (pred_without_profile_out != NULL)
-			pred_without_profile_out[i] = -1;
-	}
+	memset(probs_out, 0, sizeof(float) * (size_t) n * n_classes);
+	if (probs_alone_out != NULL)
+		memset(probs_alone_out, 0, sizeof(float) * (size_t) n * n_classes);
 
 	for (int f = 0; f < n_folds && st == SER_OK; f++)
 	{
-		FoldProgress fp = {progress, progress_ctx, f, n_folds, 0, n_members};
+		FoldProgress fp = {progress, progress_ctx, f, n_folds, 0, 0};
 		SerModel   *model = NULL;
 		float	   *population = NULL;
+		bool		population_path = probs_alone_out != NULL && spec->speaker_normalisation;
 		int			n_test = 0;
 
 		for (int i = 0; i < n; i++)
@@ -410,57 +632,36 @@ ser_classifier_crossval(SerCorpus *corpus, int n_classes, const SerClassifierSpe
 			st = ser_error(err, SER_EINVAL, "fold %d has no recordings", f + 1);
 			break;
 		}
-		memset(sum, 0, sizeof(float) * (size_t) n_test * n_classes);
-		if (pred_without_profile_out != NULL && spec->speaker_normalisation)
+		if (population_path)
 			st = population_profile(corpus, candidate, &population, err);
-		/* Each member votes with its class probabilities, as the ensemble model does. */
-		for (int k = 0; k < n_members && st == SER_OK; k++)
+		if (st == SER_OK)
+			st = fold_ensemble(corpus, n_classes, spec, candidate, test_idx, n_test, &fp, scratch, probs_out,
+							   population_path ? &model : NULL, population, err);
+		if (st == SER_OK && population_path)
+			st = predict_without_profile(corpus, model, n_classes, test_idx, n_test, probs_alone_out, err);
+		else if (st == SER_OK && probs_alone_out != NULL)
+			for (int j = 0; j < n_test; j++)
+				memcpy(probs_alone_out + (size_t) test_idx[j] * n_classes,
+					   probs_out + (size_t) test_idx[j] * n_classes, sizeof(float) * n_classes);
+		if (st == SER_OK && population_path && with_alone)
 		{
-			SerClassifierSpec ks = member_spec(spec, k);
-			SerTrainResult result;
-			SerNetConfig net_cfg;
-			SerTrainData data;
+			/* Every network that classifies alone votes, as ser_model_predict does. */
+			SerClassifierSpec alone_spec = *spec;
+			int			n_main = ensemble_size(spec);
 
-			memset(&result, 0, sizeof(result));
-			fp.member = k;
-			st = train_on(corpus, n_classes, &ks, candidate, &fp, &net_cfg, &result, NULL, err);
-			if (st == SER_OK)
-			{
-				memset(&data, 0, sizeof(data));
-				data.n_classes = n_classes;
-				data.n_frame_features = net_cfg.n_frame_features;
-				data.n_utt_features = net_cfg.n_utt_features;
-				data.labels = corpus->labels;
-				data.get_sample = ser_corpus_get_sample;
-				data.sample_ctx = corpus;
-				st = ser_train_predict(result.net, &data, &result.norm, test_idx, n_test, spec->train.batch_size,
-									   NULL, probs, err);
-			}
-			for (size_t j = 0; st == SER_OK && j < (size_t) n_test * n_classes; j++)
-				sum[j] += probs[j];
-			if (st == SER_OK && pred_without_profile_out != NULL)
-			{
-				/* The model wants a class list; the names do not matter here. */
-				char		classes[SER_NET_MAX_CLASSES * 4];
-				size_t		used = 0;
-
+			alone_spec.speaker_normalisation = false;
+			alone_spec.ensemble = spec->alone_ensemble;
+			st = fold_ensemble(corpus, n_classes, &alone_spec, candidate, test_idx, n_test, &fp, scratch,
+							   alone_rows, NULL, NULL, err);
+			for (int j = 0; st == SER_OK && j < n_test; j++)
 				for (int c = 0; c < n_classes; c++)
-					used += (size_t) snprintf(classes + used, sizeof(classes) - used, "%s%d", c ? "\n" : "", c);
-				st = grow_model(&model, &result, population, "", classes, "", err);
-			}
-			ser_train_result_free(&result);
-		}
-		for (int j = 0; st == SER_OK && j < n_test; j++)
-		{
-			int			best = 0;
+				{
+					size_t		at = (size_t) test_idx[j] * n_classes + c;
 
-			for (int c = 1; c < n_classes; c++)
-				if (sum[(size_t) j * n_classes + c] > sum[(size_t) j * n_classes + best])
-					best = c;
-			pred_out[test_idx[j]] = best;
+					probs_alone_out[at] = (probs_alone_out[at] * n_main + alone_rows[at] * spec->alone_ensemble) /
+						(float) (n_main + spec->alone_ensemble);
+				}
 		}
-		if (st == SER_OK && pred_without_profile_out != NULL)
-			st = predict_without_profile(corpus, model, n_classes, test_idx, n_test, pred_without_profile_out, err);
 		ser_model_free(model);
 		ser_free(population);
 	}
@@ -468,8 +669,42 @@ ser_classifier_crossval(SerCorpus *corpus, int n_classes, const SerClassifierSpe
 done:
 	ser_free(candidate);
 	ser_free(test_idx);
-	ser_free(probs);
-	ser_free(sum);
+	ser_free(scratch);
+	ser_free(alone_rows);
+	return st;
+}
+
+SerStatus
+ser_classifier_cross_calibrate(const float *probs, const int *labels, const int *fold_of, int n, int n_folds,
+							   int n_classes, float *out, double *temperature_out, SerError *err)
+{
+	float	   *rows = ser_malloc_array((size_t) (n ? n : 1), (size_t) n_classes * sizeof(float));
+	int		   *row_labels = ser_malloc_array((size_t) (n ? n : 1), sizeof(int));
+	SerStatus	st = SER_OK;
+
+	if (rows == NULL || row_labels == NULL)
+		st = ser_error(err, SER_ENOMEM, "out of memory");
+	else if (n_folds < 2)
+		st = ser_error(err, SER_EINVAL, "cross-fitted calibration needs at least 2 folds");
+	for (int f = 0; st == SER_OK && f < n_folds; f++)
+	{
+		int			m = 0;
+
+		for (int i = 0; i < n; i++)
+			if (fold_of[i] >= 0 && fold_of[i] != f)
+			{
+				memcpy(rows + (size_t) m * n_classes, probs + (size_t) i * n_classes, sizeof(float) * n_classes);
+				row_labels[m++] = labels[i];
+			}
+		st = ser_calibration_fit_temperature(rows, row_labels, m, n_classes, &temperature_out[f], err);
+	}
+	/* Scaled after every fit, so out may be probs. */
+	for (int i = 0; st == SER_OK && i < n; i++)
+		if (fold_of[i] >= 0)
+			ser_calibration_apply(temperature_out[fold_of[i]], probs + (size_t) i * n_classes, n_classes,
+								  out + (size_t) i * n_classes);
+	ser_free(rows);
+	ser_free(row_labels);
 	return st;
 }
 

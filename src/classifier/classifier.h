@@ -42,6 +42,21 @@ typedef struct SerClassifierSpec
 	int			frame_cmn;		/* per-clip mean normalisation of frames (SerNetConfig) */
 	bool		speaker_normalisation;	/* subtract each group's profile (features/profile.h) */
 	int			ensemble;		/* networks trained with seeds seed, seed+1, ...; probabilities averaged */
+	/*
+	 * With speaker normalisation: networks of the model's path for
+	 * recordings without a profile, trained on the same clips without
+	 * speaker normalisation (model.h); 0: such recordings are centred on the
+	 * population profile instead.
+	 */
+	int			alone_ensemble;
+	/*
+	 * ser_classifier_train: fit each path's temperature (model/calibration.h)
+	 * on out-of-fold predictions of a cross-validation with
+	 * calibration_folds folds grouped by speaker (fewer with fewer
+	 * speakers; none with one), then train the model on all the clips.
+	 */
+	bool		calibrate;
+	int			calibration_folds;
 } SerClassifierSpec;
 
 void		ser_classifier_spec_default(SerClassifierSpec *spec);
@@ -66,9 +81,10 @@ typedef struct SerTrainSummary
 /*
  * Train on the clips idx[0..n) of the corpus (all clips when idx is NULL)
  * and return the inference model (classes: n_classes names), an ensemble of
- * spec->ensemble networks.  train_info is stored in the model as provenance,
- * followed by each network's figures.  summary (may be NULL) receives the
- * first network's.
+ * spec->ensemble networks, with its path without profiles
+ * (spec->alone_ensemble) and temperatures (spec->calibrate).  train_info is
+ * stored in the model as provenance, followed by each network's figures and
+ * the temperatures.  summary (may be NULL) receives the first network's.
  */
 SerStatus	ser_classifier_train(SerCorpus *corpus, const char *const *class_names, int n_classes,
 								 const SerClassifierSpec *spec, const int *idx, int n,
@@ -78,17 +94,33 @@ SerStatus	ser_classifier_train(SerCorpus *corpus, const char *const *class_names
 /*
  * Cross-validation: for each fold f in [0, n_folds) train on the clips whose
  * fold_of is not f and predict those whose fold_of is f (clips with fold_of
- * < 0 take no part).  pred_out[i] receives the prediction for clip i (-1
- * for clips that take no part).  With speaker normalisation, the test clips
- * are normalised by their own speakers' profiles; pred_without_profile_out,
- * if not NULL, receives the predictions of the same fold models without
- * them (the fold model's population profile), as for a recording classified
- * alone.
+ * < 0 take no part; their rows are left at 0).  probs_out[i][n_classes]
+ * receives clip i's class probabilities from its fold's model, averaged
+ * over the ensemble and uncalibrated; with speaker normalisation the test
+ * clips are normalised by their own speakers' profiles (labels unused).
+ * probs_alone_out, if not NULL, receives the same fold models' predictions
+ * for the clips classified alone, as ser_model_predict gives them without a
+ * profile: the speaker-normalised networks on the population profile, with
+ * spec->alone_ensemble > 0 averaged with that many networks trained without
+ * speaker normalisation; without speaker normalisation, the same as
+ * probs_out.  spec->calibrate plays no part here.
  */
 SerStatus	ser_classifier_crossval(SerCorpus *corpus, int n_classes, const SerClassifierSpec *spec,
 									const int *fold_of, int n_folds,
 									SerClassifierProgressFn progress, void *progress_ctx,
-									int *pred_out, int *pred_without_profile_out, SerError *err);
+									float *probs_out, float *probs_alone_out, SerError *err);
+
+/*
+ * Cross-fitted calibration of out-of-fold probabilities: the rows of fold f
+ * are scaled by a temperature fitted on the rows of the other folds (their
+ * labels; fold f's labels never), as a model calibrated on other speakers
+ * would give them.  probs[n][n_classes] (rows with fold_of < 0 ignored) are
+ * scaled into out (may be probs); temperature_out[f] receives fold f's
+ * temperature.  Needs at least 2 folds.
+ */
+SerStatus	ser_classifier_cross_calibrate(const float *probs, const int *labels, const int *fold_of, int n,
+										   int n_folds, int n_classes, float *out, double *temperature_out,
+										   SerError *err);
 
 /*
  * Classify mono PCM at the model's sample rate: probs[K] for the model's

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "features/profile.h"
+#include "model/calibration.h"
 
 static void
 member_free(SerModelMember *mb)
@@ -29,6 +30,7 @@ ser_model_free(SerModel *model)
 	ser_free(model->feature_params);
 	ser_free(model->classes);
 	ser_free(model->train_info);
+	ser_model_free(model->alone);
 	ser_free(model);
 }
 
@@ -111,6 +113,7 @@ ser_model_create(const SerNetConfig *cfg, const float *population_profile, const
 	if (m == NULL)
 		return ser_error(err, SER_ENOMEM, "out of memory while assembling the model");
 	m->cfg = *cfg;
+	m->temperature = 1.0;
 	st = SER_OK;
 	if (population_profile != NULL)
 	{
@@ -189,6 +192,64 @@ ser_model_add_member(SerModel *model, const SerNet *net, const SerNormStats *nor
 	return ser_model_adopt_member(model, folded, &copy, SER_EINVAL, err);
 }
 
+SerStatus
+ser_model_set_temperature(SerModel *model, double temperature, SerError *err)
+{
+	/* Judged as the file stores it, in single precision. */
+	float		stored = (float) temperature;
+
+	if (!(stored >= (float) SER_MODEL_MIN_TEMPERATURE && stored <= (float) SER_MODEL_MAX_TEMPERATURE))
+	{
+		ser_error(err, SER_EINVAL, "temperature %g is out of range", temperature);
+		ser_error_detail(err, "A temperature must be between %g and %g.", SER_MODEL_MIN_TEMPERATURE,
+						 SER_MODEL_MAX_TEMPERATURE);
+		return SER_EINVAL;
+	}
+	/* As the file stores it, so a loaded model predicts the same bits. */
+	model->temperature = (double) stored;
+	return SER_OK;
+}
+
+double
+ser_model_temperature(const SerModel *model)
+{
+	return model->temperature;
+}
+
+SerStatus
+ser_model_attach_alone(SerModel *model, SerModel *alone, SerError *err)
+{
+	SerStatus	st = SER_OK;
+
+	if (!ser_model_speaker_normalised(model))
+		st = ser_error(err, SER_EINVAL, "only a speaker-normalised model takes a path without profiles");
+	else if (ser_model_speaker_normalised(alone) || alone->alone != NULL)
+		st = ser_error(err, SER_EINVAL, "the path without profiles must not be speaker-normalised");
+	else if (alone->n_members < 1)
+		st = ser_error(err, SER_EINVAL, "the path without profiles has no networks");
+	else if (alone->cfg.n_frame_features != model->cfg.n_frame_features ||
+			 alone->cfg.n_utt_features != model->cfg.n_utt_features ||
+			 alone->cfg.n_classes != model->cfg.n_classes ||
+			 strcmp(alone->classes, model->classes) != 0 ||
+			 strcmp(alone->feature_params, model->feature_params) != 0)
+		st = ser_error(err, SER_EINVAL, "the path without profiles has other features or classes than the model");
+	else if (model->alone != NULL)
+		st = ser_error(err, SER_EINVAL, "the model has a path without profiles already");
+	if (st != SER_OK)
+	{
+		ser_model_free(alone);
+		return st;
+	}
+	model->alone = alone;
+	return SER_OK;
+}
+
+const SerModel *
+ser_model_alone(const SerModel *model)
+{
+	return model->alone != NULL ? model->alone : model;
+}
+
 /* ---- what a model is ---- */
 
 const SerNetConfig *
@@ -233,6 +294,8 @@ ser_model_parameter_count(const SerModel *model)
 
 	for (int k = 0; k < model->n_members; k++)
 		n += model->members[k].net->n_values;
+	if (model->alone != NULL)
+		n += ser_model_parameter_count(model->alone);
 	return n;
 }
 
@@ -338,6 +401,43 @@ copy_finite_input(const float *frames, int n_frames, int F, const float *utt, in
 	return SER_OK;
 }
 
+/*
+ * The sum of the members' class probabilities into sum[K]: the input
+ * checked, the speaker profile (or NULL) subtracted once, then every member
+ * normalises and runs it.
+ */
+static SerStatus
+members_sum(const SerModel *model, const float *frames, int n_frames, const float *utt,
+			const float *speaker_profile, float *sum, SerError *err)
+{
+	int			F = model->cfg.n_frame_features;
+	int			D = model->cfg.n_utt_features;
+	int			K = model->cfg.n_classes;
+	size_t		n_in = (size_t) n_frames * F + D;
+	float	   *raw = ser_malloc_array(2 * n_in, sizeof(float));
+	float	   *x_norm;
+	float		member[SER_NET_MAX_CLASSES];
+	SerStatus	st;
+
+	if (raw == NULL)
+		return ser_error(err, SER_ENOMEM, "out of memory for the model input");
+	x_norm = raw + n_in;
+	st = copy_finite_input(frames, n_frames, F, utt, D, raw, err);
+	if (st == SER_OK && speaker_profile != NULL)
+		ser_profile_subtract(speaker_profile, F, D, raw, (size_t) n_frames, raw + (size_t) n_frames * F);
+	/* The first written, the others added. */
+	if (st == SER_OK)
+		st = member_probs(&model->members[0], raw, n_frames, x_norm, sum, err);
+	for (int k = 1; st == SER_OK && k < model->n_members; k++)
+	{
+		st = member_probs(&model->members[k], raw, n_frames, x_norm, member, err);
+		for (int c = 0; st == SER_OK && c < K; c++)
+			sum[c] += member[c];
+	}
+	ser_free(raw);
+	return st;
+}
+
 SerStatus
 ser_model_predict(const SerModel *model, const float *frames, int n_frames, int n_frame_features,
 				  const float *utt, int n_utt_features, const float *speaker_profile, size_t profile_length,
@@ -347,10 +447,9 @@ ser_model_predict(const SerModel *model, const float *frames, int n_frames, int 
 	int			F = cfg->n_frame_features;
 	int			D = cfg->n_utt_features;
 	int			K = cfg->n_classes;
-	size_t		n_in;
-	float	   *raw;
-	float	   *x_norm;
-	float		member[SER_NET_MAX_CLASSES];
+	int			n_networks = model->n_members;
+	double		temperature = model->temperature;
+	bool		alone_call;
 	SerStatus	st;
 
 	if (n_frame_features != F || n_utt_features != D)
@@ -365,33 +464,36 @@ ser_model_predict(const SerModel *model, const float *frames, int n_frames, int 
 	if (speaker_profile != NULL &&
 		(st = ser_model_check_speaker_profile(model, speaker_profile, profile_length, err)) != SER_OK)
 		return st;
-	if (speaker_profile == NULL)
-		speaker_profile = model->population_profile;	/* NULL without speaker normalisation */
 	if (n_frames < 1)
 		return ser_error(err, SER_EINVAL, "clip has no frames");
 	if ((size_t) n_frames > SIZE_MAX / sizeof(float) / 1024 / (size_t) F)
 		return ser_error(err, SER_ETOOLONG, "clip has too many frames");
-	n_in = (size_t) n_frames * F + D;
-	raw = ser_malloc_array(2 * n_in, sizeof(float));
-	if (raw == NULL)
-		return ser_error(err, SER_ENOMEM, "out of memory for the model input");
-	x_norm = raw + n_in;
-	/* Checked, and the speaker profile subtracted, once for all members. */
-	st = copy_finite_input(frames, n_frames, F, utt, D, raw, err);
-	if (st == SER_OK && speaker_profile != NULL)
-		ser_profile_subtract(speaker_profile, F, D, raw, (size_t) n_frames, raw + (size_t) n_frames * F);
-	/* The members' probabilities averaged: the first written, the others added. */
-	if (st == SER_OK)
-		st = member_probs(&model->members[0], raw, n_frames, x_norm, probs, err);
-	for (int k = 1; st == SER_OK && k < model->n_members; k++)
+	alone_call = speaker_profile == NULL && model->alone != NULL;
+	if (speaker_profile == NULL)
+		speaker_profile = model->population_profile;	/* NULL without speaker normalisation */
+	st = members_sum(model, frames, n_frames, utt, speaker_profile, probs, err);
+
+	/*
+	 * Without a profile, every network that can classify a recording alone
+	 * votes: the path trained without speaker normalisation, and the
+	 * speaker-normalised networks on the population profile (two kinds of
+	 * error, measured better together than either: model/README.md).
+	 */
+	if (st == SER_OK && alone_call)
 	{
-		st = member_probs(&model->members[k], raw, n_frames, x_norm, member, err);
+		float		alone[SER_NET_MAX_CLASSES];
+
+		st = members_sum(model->alone, frames, n_frames, utt, NULL, alone, err);
 		for (int c = 0; st == SER_OK && c < K; c++)
-			probs[c] += member[c];
+			probs[c] += alone[c];
+		n_networks += model->alone->n_members;
+		temperature = model->alone->temperature;
 	}
-	if (st == SER_OK && model->n_members > 1)
+	if (st == SER_OK && n_networks > 1)
 		for (int c = 0; c < K; c++)
-			probs[c] /= (float) model->n_members;
-	ser_free(raw);
+			probs[c] /= (float) n_networks;
+	/* Uncalibrated models keep the bits of the average. */
+	if (st == SER_OK && temperature != 1.0)
+		ser_calibration_apply(temperature, probs, K, probs);
 	return st;
 }

@@ -8,9 +8,18 @@
  *
  * A prediction subtracts the speaker profile (features/profile.h) once,
  * normalises the input for each member (normalise.h), runs each member's
- * folded network and averages their class probabilities.  Later stages
- * (calibration of the probabilities, other heads) belong here, after the
- * average.
+ * folded network, averages their class probabilities and calibrates the
+ * average with the model's temperature (calibration.h; 1 = as averaged).
+ *
+ * Two paths: a speaker-normalised model may carry an "alone" model, an
+ * ensemble trained on the same features and classes without speaker
+ * normalisation, with its own temperature.  A recording classified without
+ * a speaker profile is then classified by every network that can: the
+ * alone model's, and the speaker-normalised ones on the training
+ * population's profile, averaged with equal weight per network and
+ * calibrated with the alone model's temperature.  The two kinds of network
+ * err differently: together they measured better than either
+ * (model/README.md).
  *
  * Outside src/model, read a model through the accessors below, not its
  * fields.
@@ -40,6 +49,8 @@ typedef struct SerModel
 	char	   *feature_params; /* the feature module's parameter text, opaque here */
 	char	   *classes;		/* class names, one per line, in output order */
 	char	   *train_info;		/* free text about training (may be empty) */
+	double		temperature;	/* of the averaged probabilities; 1 = uncalibrated */
+	struct SerModel *alone;		/* speaker-normalised models: the path without a profile, or NULL */
 } SerModel;
 
 /*
@@ -65,13 +76,33 @@ SerStatus	ser_model_adopt_member(SerModel *model, SerNet *folded_net, SerNormSta
 								   SerError *err);
 void		ser_model_free(SerModel *model);
 
+/*
+ * Calibrate: the model's averaged probabilities p become
+ * softmax(log(p) / temperature).  SER_EINVAL unless temperature is finite
+ * and within [SER_MODEL_MIN_TEMPERATURE, SER_MODEL_MAX_TEMPERATURE].
+ */
+#define SER_MODEL_MIN_TEMPERATURE 0.02
+#define SER_MODEL_MAX_TEMPERATURE 50.0
+SerStatus	ser_model_set_temperature(SerModel *model, double temperature, SerError *err);
+double		ser_model_temperature(const SerModel *model);
+
+/*
+ * Give a speaker-normalised model its path for recordings without a
+ * profile: alone must not be speaker-normalised and must have the model's
+ * feature counts, classes and feature parameters.  Takes ownership of
+ * alone, also on failure.
+ */
+SerStatus	ser_model_attach_alone(SerModel *model, SerModel *alone, SerError *err);
+/* The model's path trained without speaker normalisation if attached, else model itself. */
+const SerModel *ser_model_alone(const SerModel *model);
+
 /* ---- what a model is ---- */
 const SerNetConfig *ser_model_config(const SerModel *model);
 int			ser_model_class_count(const SerModel *model);
 /* Name of class i (0-based) copied into buf; false if out of range. */
 bool		ser_model_class_name(const SerModel *model, int index, char *buf, size_t size);
 int			ser_model_member_count(const SerModel *model);
-/* Number of parameters of all members. */
+/* Number of parameters of all members (of both paths). */
 size_t		ser_model_parameter_count(const SerModel *model);
 bool		ser_model_speaker_normalised(const SerModel *model);
 const char *ser_model_feature_params(const SerModel *model);
@@ -90,8 +121,9 @@ SerStatus	ser_model_check_speaker_profile(const SerModel *model, const float *pr
  * Class probabilities probs[K] for one clip: frames[T][F] and utt[D], raw
  * (normalised here with each member's statistics).  speaker_profile[0 ..
  * profile_length) is the speaker's profile for a speaker-normalised model
- * (checked with ser_model_check_speaker_profile), or NULL to use the
- * model's population profile.  Allocates only through ser_malloc and
+ * (checked with ser_model_check_speaker_profile), or NULL: the model
+ * centres the clip on its population profile, and with an alone model both
+ * vote (above).  Allocates only through ser_malloc and
  * releases it all before returning; the same input always gives the same
  * bits.
  */

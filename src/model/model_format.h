@@ -7,6 +7,9 @@
  *   norm.{frame,utt}_{mean,std}, <param>     the first member
  *   norm.population_profile                  speaker-normalised models only
  *   member<k>.norm.*, member<k>.<param>      further members, k from 1
+ *   calibration.temperature                  [1], when not 1 (0.2.0)
+ *   alone.arch, alone.<member tensors>,      the path without profiles of a
+ *   alone.calibration.temperature            speaker-normalised model (0.2.0)
  */
 #ifndef SER_MODEL_MODEL_FORMAT_H
 #define SER_MODEL_MODEL_FORMAT_H

@@ -26,6 +26,7 @@
 #include "utils/syscache.h"
 
 #include "classifier/recipe.h"
+#include "model/calibration.h"
 #include "model/metrics.h"
 #include "pg/model_pg.h"
 #include "pg/ser_pg.h"
@@ -171,7 +172,7 @@ report_epoch(void *ctx, int fold, int n_folds, int member, int n_members, const 
  */
 static char *
 training_record(const char *query, const TrainingSet *ts, const SerClassifierSpec *spec,
-				const SerWaveAugment *augment, const SerTrainSummary *summary)
+				const SerWaveAugment *augment, const SerTrainSummary *summary, const SerModel *model)
 {
 	StringInfoData training;
 
@@ -182,14 +183,19 @@ training_record(const char *query, const TrainingSet *ts, const SerClassifierSpe
 					 ", \"recordings\": %d, \"speakers\": %d, \"epochs\": %d, \"batch_size\": %d, "
 					 "\"learning_rate\": %g, \"weight_decay\": %g, \"patience\": %d, "
 					 "\"validation_fraction\": %g, \"augment\": %s, \"perturbation\": %g, \"seed\": " UINT64_FORMAT ", "
-					 "\"speaker_normalisation\": %s, \"ensemble\": %d, "
+					 "\"speaker_normalisation\": %s, \"ensemble\": %d, \"alone_ensemble\": %d, \"calibrate\": %s, "
+					 "\"temperature\": %.6g, "
 					 "\"epochs_run\": %d, \"best_epoch\": %d, \"validation_recordings\": %d",
 					 ts->corpus.n_clips, ts->n_speakers, spec->train.max_epochs, spec->train.batch_size,
 					 spec->train.lr, spec->train.l2, spec->train.patience, spec->validation_fraction,
 					 spec->train.augment.crop_min_fraction < 1.0f ? "true" : "false",
 					 (double) augment->probability, (uint64) spec->train.seed,
-					 spec->speaker_normalisation ? "true" : "false", spec->ensemble, summary->epochs_run,
+					 spec->speaker_normalisation ? "true" : "false", spec->ensemble,
+					 ser_model_alone(model) != model ? ser_model_member_count(ser_model_alone(model)) : 0,
+					 spec->calibrate ? "true" : "false", ser_model_temperature(model), summary->epochs_run,
 					 summary->best_epoch, summary->n_val);
+	if (ser_model_alone(model) != model)
+		appendStringInfo(&training, ", \"temperature_alone\": %.6g", ser_model_temperature(ser_model_alone(model)));
 	if (!isnan(summary->best_val_uar))
 		appendStringInfo(&training, ", \"validation_uar\": %.4f", summary->best_val_uar);
 	appendStringInfoChar(&training, '}');
@@ -305,7 +311,7 @@ ser_train_model(PG_FUNCTION_ARGS)
 		ser_feature_params_format(&ts.corpus.params, params_text, sizeof(params_text), &err) != SER_OK ||
 		ser_net_config_to_text(ser_model_config(model), arch, sizeof(arch), &err) != SER_OK)
 		ser_report_error(&err);
-	store_model(fcinfo, name, &ts, params_text, arch, training_record(query, &ts, &spec, &augment, &summary),
+	store_model(fcinfo, name, &ts, params_text, arch, training_record(query, &ts, &spec, &augment, &summary, model),
 				blob, blob_len, replace);
 
 	values[0] = CStringGetTextDatum(name);
@@ -426,6 +432,87 @@ put_evaluation(ReturnSetInfo *rsinfo, const char *protocol, const TrainingSet *t
 					confusion[a * K + b]);
 }
 
+/* Most probable class of every clip from probs[n][K]. */
+static int *
+argmax_rows(const float *probs, int n, int K)
+{
+	int		   *pred = palloc(sizeof(int) * (n > 0 ? n : 1));
+
+	for (int i = 0; i < n; i++)
+	{
+		pred[i] = 0;
+		for (int c = 1; c < K; c++)
+			if (probs[(size_t) i * K + c] > probs[(size_t) i * K + pred[i]])
+				pred[i] = c;
+	}
+	return pred;
+}
+
+/* Mean top-class probability of the clips in folds. */
+static double
+mean_confidence(const float *probs, const int *fold_of, int n, int K)
+{
+	double		sum = 0.0;
+	int			m = 0;
+
+	for (int i = 0; i < n; i++)
+	{
+		float		top = 0.0f;
+
+		if (fold_of[i] < 0)
+			continue;
+		for (int c = 0; c < K; c++)
+			top = Max(top, probs[(size_t) i * K + c]);
+		sum += top;
+		m++;
+	}
+	return m > 0 ? sum / m : 0.0;
+}
+
+/*
+ * The confidence rows of one set of out-of-fold probabilities: the
+ * expected calibration error (10 bins) of the probabilities as averaged
+ * (ece_uncalibrated) and, with calibrate, after the temperature each fold
+ * gets from the other folds' predictions (ece; per fold: temperature), as
+ * a model calibrated by ser_train() would give them; mean_confidence, of
+ * the probabilities reported.
+ */
+static void
+put_calibration(ReturnSetInfo *rsinfo, const char *protocol, const TrainingSet *ts, const int *fold_of,
+				int n_folds, float *probs, bool calibrate)
+{
+	int			n = ts->corpus.n_clips;
+	int			K = ts->n_classes;
+	int		   *labels = palloc(sizeof(int) * (n > 0 ? n : 1));
+	float	   *rows = palloc(sizeof(float) * (size_t) (n > 0 ? n : 1) * K);
+	double	   *temperature = palloc(sizeof(double) * n_folds);
+	int			m = 0;
+	SerError	err;
+
+	for (int i = 0; i < n; i++)
+		if (fold_of[i] >= 0)
+		{
+			memcpy(rows + (size_t) m * K, probs + (size_t) i * K, sizeof(float) * K);
+			labels[m++] = ts->corpus.labels[i];
+		}
+	put_row(rsinfo, protocol, -1, "ece_uncalibrated", NULL, NULL,
+			ser_expected_calibration_error(rows, labels, m, K, 10));
+	if (calibrate && n_folds >= 2)
+	{
+		if (ser_classifier_cross_calibrate(probs, ts->corpus.labels, fold_of, n, n_folds, K, probs, temperature,
+										   &err) != SER_OK)
+			ser_report_error(&err);
+		for (int f = 0; f < n_folds; f++)
+			put_row(rsinfo, protocol, f, "temperature", NULL, NULL, temperature[f]);
+		m = 0;
+		for (int i = 0; i < n; i++)
+			if (fold_of[i] >= 0)
+				memcpy(rows + (size_t) m++ * K, probs + (size_t) i * K, sizeof(float) * K);
+	}
+	put_row(rsinfo, protocol, -1, "ece", NULL, NULL, ser_expected_calibration_error(rows, labels, m, K, 10));
+	put_row(rsinfo, protocol, -1, "mean_confidence", NULL, NULL, mean_confidence(probs, fold_of, n, K));
+}
+
 /*
  * ser_evaluate(query, folds, fold_groups, speaker_dependent, <recipe arguments>,
  *              classes)
@@ -444,8 +531,8 @@ ser_evaluate(PG_FUNCTION_ARGS)
 	TrainingSet ts;
 	SerError	err;
 	int		   *fold_of;
-	int		   *pred;
-	int		   *pred_alone;
+	float	   *probs;
+	float	   *probs_alone;
 	char	   *protocol;
 	char	   *base_protocol;
 
@@ -497,15 +584,23 @@ ser_evaluate(PG_FUNCTION_ARGS)
 	ereport(NOTICE, (errmsg("evaluating on %d recordings of %d speakers, %d classes; %s",
 							ts.corpus.n_clips, ts.n_speakers, ts.n_classes, protocol)));
 
-	pred = palloc(sizeof(int) * ts.corpus.n_clips);
-	pred_alone = spec.speaker_normalisation ? palloc(sizeof(int) * ts.corpus.n_clips) : NULL;
+	probs = palloc(sizeof(float) * (size_t) ts.corpus.n_clips * ts.n_classes);
+	probs_alone = spec.speaker_normalisation ? palloc(sizeof(float) * (size_t) ts.corpus.n_clips * ts.n_classes)
+		: NULL;
 	if (ser_classifier_crossval(&ts.corpus, ts.n_classes, &spec, fold_of, n_folds, report_epoch,
-								(void *) "", pred, pred_alone, &err) != SER_OK)
+								(void *) "", probs, probs_alone, &err) != SER_OK)
 		ser_report_error(&err);
-	put_evaluation(rsinfo, protocol, &ts, fold_of, n_folds, pred);
-	if (pred_alone != NULL)
-		put_evaluation(rsinfo, psprintf("%s; without speaker profiles (each recording alone)", base_protocol),
-					   &ts, fold_of, n_folds, pred_alone);
+	put_evaluation(rsinfo, protocol, &ts, fold_of, n_folds, argmax_rows(probs, ts.corpus.n_clips, ts.n_classes));
+	put_calibration(rsinfo, protocol, &ts, fold_of, n_folds, probs, spec.calibrate);
+	if (probs_alone != NULL)
+	{
+		char	   *alone_protocol = psprintf("%s; without speaker profiles (each recording alone%s)", base_protocol,
+											  spec.alone_ensemble > 0 ? ", networks trained without them" : "");
+
+		put_evaluation(rsinfo, alone_protocol, &ts, fold_of, n_folds,
+					   argmax_rows(probs_alone, ts.corpus.n_clips, ts.n_classes));
+		put_calibration(rsinfo, alone_protocol, &ts, fold_of, n_folds, probs_alone, spec.calibrate);
+	}
 	ser_corpus_free(&ts.corpus);
 	return (Datum) 0;
 }

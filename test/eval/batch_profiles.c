@@ -8,8 +8,9 @@
  * only (one, two of the same or of different gender, all four), so nothing
  * about them reaches training.  Not a test: minutes per network.
  *
- * Usage: test/eval/batch_profiles [--dir D] [--networks K] [--seed S]
- * (default: ../shared/data/ravdess16k, 1 network, seed 1).
+ * Usage: test/eval/batch_profiles [--dir D] [--networks K] [--alone K] [--seed S]
+ * (default: ../shared/data/ravdess16k, 1 network, seed 1; --alone 3 --networks 3
+ * is the shipped recipe, whose "no profile" is its path without profiles).
  */
 #include <dirent.h>
 #include <math.h>
@@ -33,7 +34,7 @@ enum
 	V_CLUSTER_PAIR_MIXED_K2, V_CLUSTER_PAIR_SAME_K2, V_CLUSTER_FOUR_K4, V_CLUSTER_FOUR_K2, N_VARIANTS
 };
 static const char *const variant_name[N_VARIANTS] = {
-	"no profile (population)",
+	"no profile (the model alone)",
 	"true speaker's profile (1 speaker)",
 	"batch of 2, mixed gender: batch mean",
 	"batch of 2, same gender: batch mean",
@@ -200,6 +201,8 @@ main(int argc, char **argv)
 
 	ser_feature_params_default(&params);
 	ser_classifier_spec_default(&spec);
+	spec.alone_ensemble = 0;	/* --alone K: the shipped recipe's path without profiles */
+	spec.calibrate = false;		/* labels only: calibration does not change them */
 	for (int i = 1; i < argc; i++)
 	{
 		if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc)
@@ -208,9 +211,11 @@ main(int argc, char **argv)
 			networks = atoi(argv[++i]);
 		else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc)
 			spec.train.seed = (uint64_t) atoll(argv[++i]);
+		else if (strcmp(argv[i], "--alone") == 0 && i + 1 < argc)
+			spec.alone_ensemble = atoi(argv[++i]);
 		else
 		{
-			fprintf(stderr, "usage: %s [--dir D] [--networks K] [--seed S]\n", argv[0]);
+			fprintf(stderr, "usage: %s [--dir D] [--networks K] [--alone K] [--seed S]\n", argv[0]);
 			return 2;
 		}
 	}
@@ -228,8 +233,9 @@ main(int argc, char **argv)
 		die("profiles", &err);
 	for (int v = 0; v < N_VARIANTS; v++)
 		acc[v] = calloc((size_t) corpus.n_clips * N_CLASSES, sizeof(float));
-	printf("%d recordings from %s, 5 folds of 4 actors, ensemble of %d, voice vector of %d values\n",
-		   corpus.n_clips, dir, networks, ser_voice_vector_length(&params));
+	printf("%d recordings from %s, 5 folds of 4 actors, ensemble of %d, %d networks without speaker normalisation "
+		   "for no profile, voice vector of %d values\n",
+		   corpus.n_clips, dir, networks, spec.alone_ensemble, ser_voice_vector_length(&params));
 
 	for (int f = 0; f < n_folds; f++)
 	{

@@ -104,6 +104,7 @@ main(int argc, char **argv)
 	SerFeatureParams params;
 	SerClassifierSpec spec;
 	SerCorpus	corpus;
+	SerWaveAugment augment;
 	SerError	err;
 	int		   *fold_of;
 	int			n_folds;
@@ -112,6 +113,9 @@ main(int argc, char **argv)
 
 	ser_feature_params_default(&params);
 	ser_classifier_spec_default(&spec);
+	spec.alone_ensemble = 0;	/* one path, chosen by --no-speaker-norm */
+	spec.calibrate = false;		/* labels only: calibration does not change them */
+	ser_wave_augment_default(&augment);
 	for (int i = 1; i < argc; i++)
 	{
 		if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc)
@@ -126,6 +130,8 @@ main(int argc, char **argv)
 			spec.validation_fraction = atof(argv[++i]);
 		else if (strcmp(argv[i], "--no-speaker-norm") == 0)
 			spec.speaker_normalisation = false;
+		else if (strcmp(argv[i], "--perturbation") == 0 && i + 1 < argc)
+			augment.probability = (float) atof(argv[++i]);
 		else if (strcmp(argv[i], "--params") == 0 && i + 1 < argc)
 		{
 			if (ser_feature_params_parse(argv[++i], &params, &err) != SER_OK)
@@ -140,13 +146,13 @@ main(int argc, char **argv)
 		else
 		{
 			fprintf(stderr, "usage: %s [--dir D] [--networks K] [--seed S] [--epochs E] "
-					"[--validation-fraction V] [--no-speaker-norm] [--params TEXT] [--probs-out FILE] [--also-test D] [--also-probs-out FILE]\n", argv[0]);
+					"[--validation-fraction V] [--no-speaker-norm] [--perturbation P] [--params TEXT] [--probs-out FILE] [--also-test D] [--also-probs-out FILE]\n", argv[0]);
 			return 2;
 		}
 	}
 	spec.ensemble = 1;			/* networks one at a time, averaged here */
 
-	ser_corpus_init(&corpus, &params, NULL);
+	ser_corpus_init(&corpus, &params, &augment);
 	eval_load_ravdess(dir, &corpus);
 	fold_of = malloc(sizeof(int) * (size_t) corpus.n_clips);
 	if (ser_folds_from_spec("1-4;5-8;9-12;13-16;17-20", corpus.groups, corpus.n_clips, fold_of, &n_folds, &err) != SER_OK)
@@ -164,9 +170,9 @@ main(int argc, char **argv)
 	}
 	for (int v = 0; v < N_VARIANTS; v++)
 		sum[v] = calloc((size_t) corpus.n_clips * N_CLASSES, sizeof(float));
-	printf("%d recordings, 5 folds of 4 actors; %s, %d epochs, validation fraction %g\n", corpus.n_clips,
-		   spec.speaker_normalisation ? "speaker-normalised" : "not speaker-normalised", spec.train.max_epochs,
-		   spec.validation_fraction);
+	printf("%d recordings, 5 folds of 4 actors; %s, %d epochs, validation fraction %g, perturbation %g\n",
+		   corpus.n_clips, spec.speaker_normalisation ? "speaker-normalised" : "not speaker-normalised",
+		   spec.train.max_epochs, spec.validation_fraction, augment.probability);
 
 	for (int k = 0; k < networks; k++)
 	{

@@ -11,6 +11,7 @@
 
 #include "classifier/classifier.h"
 #include "classifier/recipe.h"
+#include "model/calibration.h"
 #include "model/metrics.h"
 
 
@@ -84,6 +85,142 @@ test_recipe(void)
 	UNIT_OK(strcmp(text, "0.002") == 0, "defaults as SQL writes them: %s", text);
 }
 
+/*
+ * The recipe's two later stages: a path without profiles (networks trained
+ * without speaker normalisation, used when no profile is given) and
+ * temperatures fitted on out-of-fold predictions, both kept by the file.
+ */
+static void
+test_alone_and_calibration(SerCorpus *corpus, const SerClassifierSpec *base, const char *const *classes, float *x,
+						   size_t n)
+{
+	SerClassifierSpec spec = *base;
+	SerModel   *model = NULL,
+			   *loaded = NULL,
+			   *plain = NULL;
+	SerFeatureParams mp;
+	SerError	err;
+	unsigned char *blob = NULL;
+	size_t		len = 0;
+	float		probs[2],
+				again[2],
+				direct[2],
+				cv[64],
+				cv_alone[64],
+				scaled[64];
+	int			fold_of[32],
+				labels[32];
+	double		temperature[2];
+	bool		same = true;
+	SerStatus	st;
+
+	spec.alone_ensemble = 2;
+	spec.calibrate = true;
+	spec.calibration_folds = 2;
+	spec.train.max_epochs = 8;
+	st = ser_classifier_train(corpus, classes, 2, &spec, NULL, 0, "", NULL, NULL, &model, NULL, &err);
+	UNIT_OK(st == SER_OK, "training with a path without profiles and calibration (%s)", st ? err.message : "ok");
+	if (st != SER_OK)
+		return;
+	UNIT_OK(ser_model_alone(model) != model && ser_model_member_count(ser_model_alone(model)) == 2 &&
+			!ser_model_speaker_normalised(ser_model_alone(model)), "the model has a path of 2 networks without profiles");
+	UNIT_OK(ser_model_temperature(model) != 1.0 && ser_model_temperature(ser_model_alone(model)) != 1.0,
+			"each path has a fitted temperature (%.4f, %.4f)", ser_model_temperature(model),
+			ser_model_temperature(ser_model_alone(model)));
+	UNIT_OK(strstr(ser_model_train_info(model), "temperature") != NULL &&
+			strstr(ser_model_train_info(model), "without a profile") != NULL,
+			"the provenance says so: %.300s", ser_model_train_info(model));
+	/*
+	 * These tones separate perfectly, so the fitted temperatures sharpen to
+	 * the limit and every probability is 0 or 1: the mechanism is checked
+	 * with softer ones.
+	 */
+	ser_model_set_temperature(model, 2.0, &err);
+	ser_model_set_temperature(model->alone, 3.0, &err);
+	ser_classifier_model_params(model, &mp, &err);
+	make_clip(x, n, 1, 6, 3);
+	st = ser_classifier_predict(model, &mp, x, n, NULL, 0, probs, &err);
+	{
+		/* Every network votes: the 3 on the population profile and the 2 trained without profiles. */
+		SerModel   *parts = model->alone;
+		double		t_main = model->temperature,
+					t_alone = parts->temperature;
+		float		main_avg[2],
+					alone_avg[2];
+
+		model->alone = NULL;
+		model->temperature = parts->temperature = 1.0;
+		ser_classifier_predict(model, &mp, x, n, NULL, 0, main_avg, &err);
+		ser_classifier_predict(parts, &mp, x, n, NULL, 0, alone_avg, &err);
+		model->alone = parts;
+		model->temperature = t_main;
+		parts->temperature = t_alone;
+		for (int c = 0; c < 2; c++)
+			direct[c] = (3 * main_avg[c] + 2 * alone_avg[c]) / 5;
+		ser_calibration_apply(t_alone, direct, 2, direct);
+	}
+	UNIT_OK(st == SER_OK && probs[0] > 1e-4f && fabsf(probs[0] - direct[0]) < 1e-6f,
+			"without a profile all 5 networks vote, calibrated with the temperature without profiles (%.6f, %.6f)",
+			probs[0], direct[0]);
+	st = ser_model_save(model, &blob, &len, &err);
+	if (st == SER_OK)
+		st = ser_model_load(blob, len, &loaded, &err);
+	UNIT_OK(st == SER_OK, "it saves and loads (%s)", st ? err.message : "ok");
+	if (st == SER_OK)
+	{
+		ser_classifier_predict(loaded, &mp, x, n, NULL, 0, again, &err);
+		UNIT_OK(memcmp(probs, again, sizeof(probs)) == 0 &&
+				ser_model_temperature(loaded) == ser_model_temperature(model) &&
+				ser_model_temperature(ser_model_alone(loaded)) == ser_model_temperature(ser_model_alone(model)),
+				"and predicts the same bits after loading");
+		/* The temperature is the last stage: undone, the average comes back. */
+		st = ser_classifier_predict(loaded, &mp, x, n, loaded->population_profile,
+									ser_profile_length(ser_frame_feature_count(&mp), ser_utterance_feature_count(&mp)),
+									probs, &err);
+		loaded->temperature = 1.0;
+		ser_classifier_predict(loaded, &mp, x, n, loaded->population_profile,
+							   ser_profile_length(ser_frame_feature_count(&mp), ser_utterance_feature_count(&mp)),
+							   again, &err);
+		ser_calibration_apply(ser_model_temperature(model), again, 2, again);
+		UNIT_OK(st == SER_OK && probs[0] > 1e-4f && fabsf(again[0] - probs[0]) < 1e-6f,
+				"with a profile, calibration is softmax(log p / T) of the ensemble's average (%.6f, %.6f)",
+				again[0], probs[0]);
+	}
+	st = ser_model_set_temperature(model, 0.0, &err);
+	UNIT_OK(st == SER_EINVAL, "a temperature of 0 is refused: %s", err.message);
+	/* Cross-validation with the path without profiles, and cross-fitted calibration. */
+	for (int i = 0; i < corpus->n_clips; i++)
+	{
+		fold_of[i] = corpus->groups[i] / 2;
+		labels[i] = corpus->labels[i];
+	}
+	spec.train.max_epochs = 4;
+	st = ser_classifier_crossval(corpus, 2, &spec, fold_of, 2, NULL, NULL, cv, cv_alone, &err);
+	UNIT_OK(st == SER_OK, "cross-validation with a path without profiles runs");
+	st = ser_classifier_cross_calibrate(cv_alone, labels, fold_of, corpus->n_clips, 2, 2, scaled, temperature, &err);
+	UNIT_OK(st == SER_OK && temperature[0] > 0 && temperature[1] > 0, "cross-fitted temperatures %.3f, %.3f",
+			temperature[0], temperature[1]);
+	for (int i = 0; i < corpus->n_clips; i++)
+		same = same && (cv_alone[2 * i + 1] > cv_alone[2 * i]) == (scaled[2 * i + 1] > scaled[2 * i]);
+	UNIT_OK(same, "calibration never changes a label");
+	st = ser_classifier_cross_calibrate(cv_alone, labels, fold_of, corpus->n_clips, 1, 2, scaled, temperature, &err);
+	UNIT_OK(st == SER_EINVAL, "one fold cannot be cross-fitted: %s", err.message);
+	/* Only a speaker-normalised model takes a path without profiles. */
+	spec.speaker_normalisation = false;
+	spec.calibrate = false;
+	spec.ensemble = 1;
+	spec.train.max_epochs = 1;
+	if (ser_classifier_train(corpus, classes, 2, &spec, NULL, 0, "", NULL, NULL, &plain, NULL, &err) == SER_OK)
+	{
+		UNIT_OK(ser_model_alone(plain) == plain, "a model without speaker normalisation is its own path without profiles");
+		st = ser_model_attach_alone(model, plain, &err);
+		UNIT_OK(st == SER_EINVAL, "a second path is refused: %s", err.message);
+	}
+	ser_model_free(model);
+	ser_model_free(loaded);
+	ser_free(blob);
+}
+
 int
 main(void)
 {
@@ -102,6 +239,8 @@ main(void)
 				pred[32],
 				pred_alone[32],
 				confusion[4];
+	float		cv_probs[64],
+				cv_probs_alone[64];
 	SerMetrics	m;
 	unsigned char *blob = NULL,
 			   *blob2 = NULL;
@@ -142,11 +281,19 @@ main(void)
 	spec.n_res_blocks = 1;
 	spec.utt_hidden = 16;
 	spec.fused_hidden = 16;
+	/* The path without profiles and calibration are tested in test_alone_and_calibration. */
+	spec.alone_ensemble = 0;
+	spec.calibrate = false;
 
 	for (int i = 0; i < corpus.n_clips; i++)
 		fold_of[i] = corpus.groups[i] / 2;	/* speakers {0,1} and {2,3} */
-	st = ser_classifier_crossval(&corpus, 2, &spec, fold_of, 2, NULL, NULL, pred, pred_alone, &err);
+	st = ser_classifier_crossval(&corpus, 2, &spec, fold_of, 2, NULL, NULL, cv_probs, cv_probs_alone, &err);
 	UNIT_OK(st == SER_OK, "cross-validation by speaker runs (%s)", st ? err.message : "ok");
+	for (int i = 0; i < corpus.n_clips; i++)
+	{
+		pred[i] = cv_probs[2 * i + 1] > cv_probs[2 * i];
+		pred_alone[i] = cv_probs_alone[2 * i + 1] > cv_probs_alone[2 * i];
+	}
 	if (st == SER_OK)
 	{
 		ser_confusion_matrix(corpus.labels, pred, corpus.n_clips, 2, confusion, &err);
@@ -294,6 +441,8 @@ main(void)
 		for (int k = 0; k < 3; k++)
 			ser_model_free(single[k]);
 	}
+
+	test_alone_and_calibration(&corpus, &spec, classes, x, n);
 
 	ser_model_free(model);
 	ser_model_free(model2);
