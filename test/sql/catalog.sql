@@ -25,4 +25,4 @@ SELECT extversion FROM pg_extension WHERE extname = 'ser';
 ALTER EXTENSION ser UPDATE;
 
 -- Tables whose rows pg_dump keeps with the extension.
-SELECT unnest(extconfig)::regclass AS dumped_table FROM pg_extension WHERE extname = 'ser' ORDER BY 1::text;
+SELECT t AS dumped_table FROM pg_extension, unnest(extconfig::regclass[]) AS t WHERE extname = 'ser' ORDER BY t::text;

@@ -31,7 +31,7 @@ SELECT p.oid::regprocedure AS function, p.provolatile AS volatility, p.proparall
 FROM pg_proc p
 JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
 JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'ser'
-WHERE p.proname LIKE '%\_shipped' ORDER BY 1::text;
+WHERE p.proname LIKE '%\_shipped' ORDER BY p.oid::regprocedure::text;
 BEGIN;
 SET LOCAL search_path = pg_catalog;
 SELECT public.ser_predict_shipped(audio) = public.ser_predict(audio) AS under_pg_catalog
@@ -40,7 +40,7 @@ COMMIT;
 
 -- Named models stay STABLE: a model can be replaced between statements.
 SELECT p.oid::regprocedure AS function, p.provolatile AS volatility
-FROM pg_proc p WHERE p.proname IN ('ser_predict', 'ser_predict_proba', 'ser_classify') ORDER BY 1::text;
+FROM pg_proc p WHERE p.proname IN ('ser_predict', 'ser_predict_proba', 'ser_classify') ORDER BY p.oid::regprocedure::text;
 
 -- ---- Parallel plans with the server's defaults ----
 SELECT name, setting FROM pg_settings

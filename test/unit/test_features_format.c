@@ -157,8 +157,8 @@ test_noise_floor_and_gain(void)
 		quiet[i] = x[i] * 0.1f;
 	}
 	ser_feature_params_default(&robust);
-	UNIT_OK(robust.activity_gate_db == 0.0 && robust.spectral_floor_db == 0.0,
-			"gate and floor off by default (until the shipped model is retrained with them)");
+	UNIT_OK(robust.activity_gate_db == 30.0 && robust.spectral_floor_db == 30.0 && robust.extended_descriptors == 1,
+			"the default: gate and floor at 30 dB, extended descriptors on (the shipped model's features)");
 	UNIT_OK(ser_feature_params_parse("activity_gate_db=30;spectral_floor_db=30", &robust, &err) == SER_OK,
 			"the measured setting: both at 30 dB");
 	UNIT_OK(ser_feature_params_parse("activity_gate_db=0;spectral_floor_db=0", &plain, &err) == SER_OK,
@@ -206,6 +206,7 @@ test_extended_descriptors(void)
 	int			basic;
 
 	ser_feature_params_default(&p);
+	p.extended_descriptors = 0;
 	basic = ser_utterance_feature_count(&p);
 	UNIT_OK(ser_feature_params_parse("extended_descriptors=1;activity_gate_db=0;spectral_floor_db=0", &p, &err) == SER_OK,
 			"extended descriptors on (gate and floor off: the values below are of the definitions)");

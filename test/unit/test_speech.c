@@ -196,8 +196,18 @@ main(void)
 
 	non_speech(SIG_SILENCE, "digital silence", SER_SPEECH_TOO_LITTLE_VOICED);
 	non_speech(SIG_WHITE, "white noise", SER_SPEECH_TOO_LITTLE_VOICED);
-	non_speech(SIG_SINE, "a 220 Hz sine", SER_SPEECH_NARROW_SPECTRUM);
-	non_speech(SIG_CHORD, "a triad of sines", SER_SPEECH_NARROW_SPECTRUM);
+	/*
+	 * Under the default spectral floor (30 dB below the recording's level)
+	 * a pure tone's spectrum is no longer narrow (about 1,900 Hz of
+	 * bandwidth, from the floor): tones are caught by their steady timbre
+	 * or pitch instead.  Without the floor, by their narrow spectrum.
+	 */
+	non_speech(SIG_SINE, "a 220 Hz sine", SER_SPEECH_STEADY_TIMBRE);
+	non_speech(SIG_CHORD, "a triad of sines", SER_SPEECH_STEADY_PITCH);
+	params.spectral_floor_db = 0.0;
+	non_speech(SIG_SINE, "a 220 Hz sine without the spectral floor", SER_SPEECH_NARROW_SPECTRUM);
+	non_speech(SIG_CHORD, "a triad of sines without the spectral floor", SER_SPEECH_NARROW_SPECTRUM);
+	ser_feature_params_default(&params);
 	/*
 	 * A period of 106.7 samples, aliased: YIN's estimates wobble by about
 	 * 0.02 st like a voice's, and only the steady timbre gives it away.
