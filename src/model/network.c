@@ -16,6 +16,15 @@
  * what is allocated and what is used cannot drift apart.  An inference pass
  * keeps nothing for backward: no BN normalised copies, and the residual
  * blocks share two ping-pong buffers.
+ *
+ * A single-clip inference pass (SER_NET_EVAL, one clip: a prediction) carves
+ * its arena from a per-process workspace instead: malloc'd directly (it
+ * outlives any call and, in the server, any memory context), kept at the
+ * largest size seen up to WORKSPACE_MAX, and released by
+ * ser_net_workspace_release() (the server's model cache calls it).  A fresh
+ * arena per prediction was mapped, or grown from the heap and trimmed back,
+ * and page-faulted again on every call: a 3.5 s clip's pass cost four times
+ * its arithmetic.  The values computed are the same either way.
  */
 #include "model/network.h"
 
@@ -377,8 +386,59 @@ struct SerNetActs
 	float	   *logits,
 			   *probs;
 	float	   *col;			/* im2col scratch */
-	float	   *arena;
+	float	   *arena;			/* NULL: carved from the workspace */
 };
+
+/*
+ * The workspace of single-clip inference passes.  in_use guards a second
+ * pass made while the first one's activations are still held: that one gets
+ * an arena of its own.  Above WORKSPACE_MAX floats (256 MB: recordings far
+ * longer than speech clips) a pass allocates as before and keeps nothing.
+ */
+#define WORKSPACE_MAX ((size_t) 64 * 1024 * 1024)
+
+static struct
+{
+	float	   *arena;
+	size_t		capacity;		/* floats */
+	bool		in_use;
+}			workspace;
+
+void
+ser_net_workspace_release(void)
+{
+	if (workspace.in_use)
+		return;					/* released by ser_net_acts_free instead */
+	free(workspace.arena);
+	workspace.arena = NULL;
+	workspace.capacity = 0;
+}
+
+size_t
+ser_net_workspace_size(void)
+{
+	return workspace.capacity * sizeof(float);
+}
+
+/* The workspace's arena for count floats, or NULL when a pass must allocate its own. */
+static float *
+workspace_take(size_t count)
+{
+	if (workspace.in_use || count > WORKSPACE_MAX)
+		return NULL;
+	if (count > workspace.capacity)
+	{
+		float	   *bigger = malloc(count * sizeof(float));
+
+		if (bigger == NULL)
+			return NULL;		/* the caller tries an arena of its own, and reports */
+		free(workspace.arena);
+		workspace.arena = bigger;
+		workspace.capacity = count;
+	}
+	workspace.in_use = true;
+	return workspace.arena;
+}
 
 /* Bump allocation from an arena; with base NULL it only counts. */
 typedef struct Carver
@@ -471,6 +531,8 @@ ser_net_acts_free(SerNetActs *acts)
 {
 	if (acts == NULL)
 		return;
+	if (acts->arena == NULL)
+		workspace.in_use = false;	/* carved from the workspace, which stays */
 	ser_free(acts->arena);
 	ser_free(acts);
 }
@@ -542,13 +604,17 @@ ser_net_forward(SerNet *net, SerNetMode mode, const SerSeqs *seqs, const float *
 	a->n = n;
 	a->nb = nb;
 	plan_acts(net, a, &carver);
-	a->arena = ser_malloc_array(carver.used, sizeof(float));
-	if (a->arena == NULL)
+	carver.base = mode == SER_NET_EVAL && nb == 1 ? workspace_take(carver.used) : NULL;
+	if (carver.base == NULL)
 	{
-		ser_free(a);
-		return ser_error(err, SER_ENOMEM, "out of memory for network activations");
+		a->arena = ser_malloc_array(carver.used, sizeof(float));
+		if (a->arena == NULL)
+		{
+			ser_free(a);
+			return ser_error(err, SER_ENOMEM, "out of memory for network activations");
+		}
+		carver.base = a->arena;
 	}
-	carver.base = a->arena;
 	carver.used = 0;
 	plan_acts(net, a, &carver);
 
