@@ -42,7 +42,7 @@ REGRESS_SCALE    = distributed
 REGRESS = $(REGRESS_AUDIO) $(REGRESS_FEATURES) $(REGRESS_DATASET) $(REGRESS_MODEL) $(REGRESS_PRESENTATION) $(REGRESS_SCALE) catalog
 REGRESS_OPTS = --inputdir=test --outputdir=test
 
-LIBS_PKG    = sndfile vorbis ogg fftw3f openblas soxr
+LIBS_PKG    = sndfile flac vorbis ogg fftw3f openblas soxr
 PKG_CFLAGS := $(shell pkg-config --cflags $(LIBS_PKG))
 PKG_LIBS   := $(shell pkg-config --libs $(LIBS_PKG))
 
