@@ -24,7 +24,9 @@
  * ser_net_workspace_release() (the server's model cache calls it).  A fresh
  * arena per prediction was mapped, or grown from the heap and trimmed back,
  * and page-faulted again on every call: a 3.5 s clip's pass cost four times
- * its arithmetic.  The values computed are the same either way.
+ * its arithmetic.  The values computed are the same either way.  The input
+ * buffer of a prediction (ser_net_input_take/give, for model.c) is kept the
+ * same way and released with it.
  */
 #include "model/network.h"
 
@@ -404,20 +406,73 @@ static struct
 	bool		in_use;
 }			workspace;
 
+/*
+ * The input buffer of a prediction (model.c: the clip's features, checked,
+ * then normalised per member), kept like the workspace: a second one while
+ * the first is held, or one above WORKSPACE_MAX, is allocated per call.
+ */
+static struct
+{
+	float	   *buf;
+	size_t		capacity;		/* floats */
+	bool		in_use;
+}			input_buffer;
+
+float *
+ser_net_input_take(size_t count)
+{
+	if (!input_buffer.in_use && count <= WORKSPACE_MAX)
+	{
+		if (count > input_buffer.capacity)
+		{
+			float	   *bigger = malloc(count * sizeof(float));
+
+			if (bigger != NULL)
+			{
+				free(input_buffer.buf);
+				input_buffer.buf = bigger;
+				input_buffer.capacity = count;
+			}
+		}
+		if (count <= input_buffer.capacity)
+		{
+			input_buffer.in_use = true;
+			return input_buffer.buf;
+		}
+	}
+	return ser_malloc_array(count, sizeof(float));
+}
+
+void
+ser_net_input_give(float *buf)
+{
+	if (buf != NULL && buf == input_buffer.buf)
+		input_buffer.in_use = false;
+	else
+		ser_free(buf);
+}
+
 void
 ser_net_workspace_release(void)
 {
-	if (workspace.in_use)
-		return;					/* released by ser_net_acts_free instead */
-	free(workspace.arena);
-	workspace.arena = NULL;
-	workspace.capacity = 0;
+	if (!workspace.in_use)		/* else released by a later call, after ser_net_acts_free */
+	{
+		free(workspace.arena);
+		workspace.arena = NULL;
+		workspace.capacity = 0;
+	}
+	if (!input_buffer.in_use)
+	{
+		free(input_buffer.buf);
+		input_buffer.buf = NULL;
+		input_buffer.capacity = 0;
+	}
 }
 
 size_t
 ser_net_workspace_size(void)
 {
-	return workspace.capacity * sizeof(float);
+	return (workspace.capacity + input_buffer.capacity) * sizeof(float);
 }
 
 /* The workspace's arena for count floats, or NULL when a pass must allocate its own. */

@@ -107,6 +107,14 @@ void		ser_net_workspace_release(void);
 size_t		ser_net_workspace_size(void);
 
 /*
+ * A prediction's input buffer of count floats from the same per-process
+ * store (or ser_malloc'd when that is held or count is huge; NULL when out
+ * of memory); give it back with ser_net_input_give, on every path.
+ */
+float	   *ser_net_input_take(size_t count);
+void		ser_net_input_give(float *buf);
+
+/*
  * Loss (class-weighted mean cross-entropy; class_weights may be NULL) of a
  * SER_NET_TRAIN forward pass, and its gradient accumulated into net->grads.
  */
