@@ -9,6 +9,7 @@
 # model, median and worst of FIRST_BACKENDS backends).
 # Uses the server in PGHOST/PGPORT if set, else a throwaway cluster.
 # Usage: bash test/bench/bench_sql.sh   (after make install; make bench runs it)
+#        BENCH_TABLES=0 skips the whole-table scans; REPEATS, FIRST_BACKENDS set the counts.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$ROOT/src/tools/common.sh"
@@ -120,7 +121,11 @@ if [ -n "${HAVE_MODEL:-}" ]; then
 	first_calls "ser_predict (48 kHz FLAC)" flac48
 fi
 
-for extra in "$ROOT"/test/bench/bench_table_*.inc; do
-	[ -f "$extra" ] && . "$extra"
-done
+if [ "${BENCH_TABLES:-1}" = 1 ]; then
+	for extra in "$ROOT"/test/bench/bench_table_*.inc; do
+		[ -f "$extra" ] && . "$extra"
+	done
+else
+	echo "table benchmarks skipped (BENCH_TABLES=0)"
+fi
 psql -X -q -d postgres -c "DROP DATABASE $DB"
