@@ -9,6 +9,7 @@
 # not packaged by Debian (pip install librosa, where PyPI is reachable).
 # Clips: CLIPS (default 200) of ../shared/data/ravdess48k (48 kHz FLAC
 # originals), else the repository's fixture alone, saying so.
+# BENCH_CLOCK=cpu times the thread's CPU time (both halves), for a shared machine.
 # Usage: bash test/bench/bench_peers.sh   (from anywhere; builds what it needs)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -38,7 +39,8 @@ else
 fi
 n=$(wc -l < "$WORK/list")
 
-echo "Side by side: $what; one core (CPU $BENCH_CPU), median over the clips of each clip's median of 3 runs, ms"
+clock="wall-clock"; [ "${BENCH_CLOCK:-}" = cpu ] && clock="CPU"
+echo "Side by side: $what; one core (CPU $BENCH_CPU), $clock time, median over the clips of each clip's median of 3 runs, ms"
 echo "(load while measuring: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs)"
 {
 	(cd "$ROOT" && OUTDIR="$WORK" OPENBLAS_NUM_THREADS=1 taskset -c "$BENCH_CPU" test/bench/peers_ser $(cat "$WORK/list"))
