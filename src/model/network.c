@@ -394,10 +394,13 @@ struct SerNetActs
 /*
  * The workspace of single-clip inference passes.  in_use guards a second
  * pass made while the first one's activations are still held: that one gets
- * an arena of its own.  Above WORKSPACE_MAX floats (256 MB: recordings far
- * longer than speech clips) a pass allocates as before and keeps nothing.
+ * an arena of its own.  A pass above WORKSPACE_MAX floats (16 MB: the shipped
+ * model's arena takes about 2.5 kB per frame, so about a minute of audio)
+ * allocates as before and keeps nothing: a backend that once classified a
+ * ten-minute recording would otherwise hold 150 MB for good, and for such a
+ * pass the mapping costs little beside the arithmetic.
  */
-#define WORKSPACE_MAX ((size_t) 64 * 1024 * 1024)
+#define WORKSPACE_MAX ((size_t) 4 * 1024 * 1024)
 
 static struct
 {

@@ -82,6 +82,8 @@ main(void)
 	UNIT_OK(probs_of(net, 40, 1, b, NULL) && memcmp(a, b, sizeof(float) * K) == 0 &&
 			ser_net_workspace_size() == large, "a shorter one reuses it, same probabilities");
 
+	UNIT_OK(probs_of(net, 6000, 3, c, NULL) && ser_net_workspace_size() == large,
+			"a pass above the workspace's limit (16 MB) allocates its own arena and keeps nothing");
 	UNIT_OK(probs_of(net, 40, 1, b, &held), "a pass whose activations are held");
 	UNIT_OK(probs_of(net, 40, 1, c, NULL) && memcmp(a, c, sizeof(float) * K) == 0,
 			"a second pass meanwhile gets an arena of its own, same probabilities");
