@@ -787,6 +787,7 @@ decode_pass(const void *data, size_t len, const SerDecodeOptions *opts, bool kee
 restart:
 	memset(&st, 0, sizeof(st));
 	frames_read = 0;
+	target_rate = opts ? opts->target_rate : 0;	/* a first pass may have set it from the stream */
 	if (pcm != NULL)
 		memset(pcm, 0, sizeof(*pcm));
 	ser_error_clear(err);

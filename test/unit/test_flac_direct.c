@@ -233,6 +233,10 @@ check_stream(const char *name, const unsigned char *data, size_t len)
 		damaged++;
 		damaged_same += same_outcome(&a, &b);
 		release(&a, &b);
+		decode_both(copy, len, &native, &a, &b);	/* at the stream's own rate: set from the header */
+		damaged++;
+		damaged_same += same_outcome(&a, &b);
+		release(&a, &b);
 	}
 	UNIT_OK(damaged_same == damaged, "%s: %d damaged copies, the same outcome each (%d)", name, damaged,
 			damaged_same);
