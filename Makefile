@@ -42,7 +42,7 @@ REGRESS_SCALE    = distributed
 REGRESS = $(REGRESS_AUDIO) $(REGRESS_FEATURES) $(REGRESS_DATASET) $(REGRESS_MODEL) $(REGRESS_PRESENTATION) $(REGRESS_SCALE) catalog
 REGRESS_OPTS = --inputdir=test --outputdir=test
 
-LIBS_PKG    = sndfile vorbis ogg fftw3f openblas soxr
+LIBS_PKG    = sndfile flac vorbis ogg fftw3f openblas soxr
 PKG_CFLAGS := $(shell pkg-config --cflags $(LIBS_PKG))
 PKG_LIBS   := $(shell pkg-config --libs $(LIBS_PKG))
 
@@ -216,6 +216,7 @@ indent:
 BENCH_CPU ?= 0
 BENCHES = $(patsubst %.c,%,$(sort $(wildcard test/bench/bench_*.c)))
 
+# test/bench/peers_ser: ser's half of bench_peers.sh (run by it, with the clips as arguments)
 test/bench/%: test/bench/%.c test/bench/bench.h $(CORE_OBJS)
 	$(CC) $(UNIT_CFLAGS) -Itest/bench -o $@ $< $(CORE_OBJS) $(PKG_LIBS) -lm
 
@@ -233,3 +234,5 @@ eval-programs: $(EVAL_PROGRAMS)
 bench: $(BENCHES)
 	@for b in $(BENCHES); do OPENBLAS_NUM_THREADS=1 taskset -c $(BENCH_CPU) $$b || exit 1; echo; done
 	@bash test/bench/bench_sql.sh
+	@bash test/bench/bench_peers.sh
+EXTRA_CLEAN += test/bench/peers_ser

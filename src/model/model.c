@@ -414,7 +414,8 @@ members_sum(const SerModel *model, const float *frames, int n_frames, const floa
 	int			D = model->cfg.n_utt_features;
 	int			K = model->cfg.n_classes;
 	size_t		n_in = (size_t) n_frames * F + D;
-	float	   *raw = ser_malloc_array(2 * n_in, sizeof(float));
+	/* Kept per process and reused (network.h): no fresh mapping per call. */
+	float	   *raw = ser_net_input_take(2 * n_in);
 	float	   *x_norm;
 	float		member[SER_NET_MAX_CLASSES];
 	SerStatus	st;
@@ -434,7 +435,7 @@ members_sum(const SerModel *model, const float *frames, int n_frames, const floa
 		for (int c = 0; st == SER_OK && c < K; c++)
 			sum[c] += member[c];
 	}
-	ser_free(raw);
+	ser_net_input_give(raw);
 	return st;
 }
 

@@ -16,6 +16,17 @@
  * what is allocated and what is used cannot drift apart.  An inference pass
  * keeps nothing for backward: no BN normalised copies, and the residual
  * blocks share two ping-pong buffers.
+ *
+ * A single-clip inference pass (SER_NET_EVAL, one clip: a prediction) carves
+ * its arena from a per-process workspace instead: malloc'd directly (it
+ * outlives any call and, in the server, any memory context), kept at the
+ * largest size seen up to WORKSPACE_MAX, and released by
+ * ser_net_workspace_release() (the server's model cache calls it).  A fresh
+ * arena per prediction was mapped, or grown from the heap and trimmed back,
+ * and page-faulted again on every call: a 3.5 s clip's pass cost four times
+ * its arithmetic.  The values computed are the same either way.  The input
+ * buffer of a prediction (ser_net_input_take/give, for model.c) is kept the
+ * same way and released with it.
  */
 #include "model/network.h"
 
@@ -377,8 +388,115 @@ struct SerNetActs
 	float	   *logits,
 			   *probs;
 	float	   *col;			/* im2col scratch */
-	float	   *arena;
+	float	   *arena;			/* NULL: carved from the workspace */
 };
+
+/*
+ * The workspace of single-clip inference passes.  in_use guards a second
+ * pass made while the first one's activations are still held: that one gets
+ * an arena of its own.  A pass above WORKSPACE_MAX floats (16 MB: the shipped
+ * model's arena takes about 2.5 kB per frame, so about a minute of audio)
+ * allocates as before and keeps nothing: a backend that once classified a
+ * ten-minute recording would otherwise hold 150 MB for good, and for such a
+ * pass the mapping costs little beside the arithmetic.
+ */
+#define WORKSPACE_MAX ((size_t) 4 * 1024 * 1024)
+
+static struct
+{
+	float	   *arena;
+	size_t		capacity;		/* floats */
+	bool		in_use;
+}			workspace;
+
+/*
+ * The input buffer of a prediction (model.c: the clip's features, checked,
+ * then normalised per member), kept like the workspace: a second one while
+ * the first is held, or one above WORKSPACE_MAX, is allocated per call.
+ */
+static struct
+{
+	float	   *buf;
+	size_t		capacity;		/* floats */
+	bool		in_use;
+}			input_buffer;
+
+float *
+ser_net_input_take(size_t count)
+{
+	if (!input_buffer.in_use && count <= WORKSPACE_MAX)
+	{
+		if (count > input_buffer.capacity)
+		{
+			float	   *bigger = malloc(count * sizeof(float));
+
+			if (bigger != NULL)
+			{
+				free(input_buffer.buf);
+				input_buffer.buf = bigger;
+				input_buffer.capacity = count;
+			}
+		}
+		if (count <= input_buffer.capacity)
+		{
+			input_buffer.in_use = true;
+			return input_buffer.buf;
+		}
+	}
+	return ser_malloc_array(count, sizeof(float));
+}
+
+void
+ser_net_input_give(float *buf)
+{
+	if (buf != NULL && buf == input_buffer.buf)
+		input_buffer.in_use = false;
+	else
+		ser_free(buf);
+}
+
+void
+ser_net_workspace_release(void)
+{
+	if (!workspace.in_use)		/* else released by a later call, after ser_net_acts_free */
+	{
+		free(workspace.arena);
+		workspace.arena = NULL;
+		workspace.capacity = 0;
+	}
+	if (!input_buffer.in_use)
+	{
+		free(input_buffer.buf);
+		input_buffer.buf = NULL;
+		input_buffer.capacity = 0;
+	}
+}
+
+size_t
+ser_net_workspace_size(void)
+{
+	return (workspace.capacity + input_buffer.capacity) * sizeof(float);
+}
+
+/* The workspace's arena for count floats, or NULL when a pass must allocate its own. */
+static float *
+workspace_take(size_t count)
+{
+	if (workspace.in_use || count > WORKSPACE_MAX)
+		return NULL;
+	if (count > workspace.capacity)
+	{
+		float	   *bigger = malloc(count * sizeof(float));
+
+		if (bigger == NULL)
+			return NULL;		/* the caller tries an arena of its own, and reports */
+		free(workspace.arena);
+		workspace.arena = bigger;
+		workspace.capacity = count;
+	}
+	workspace.in_use = true;
+	return workspace.arena;
+}
 
 /* Bump allocation from an arena; with base NULL it only counts. */
 typedef struct Carver
@@ -471,6 +589,8 @@ ser_net_acts_free(SerNetActs *acts)
 {
 	if (acts == NULL)
 		return;
+	if (acts->arena == NULL)
+		workspace.in_use = false;	/* carved from the workspace, which stays */
 	ser_free(acts->arena);
 	ser_free(acts);
 }
@@ -542,13 +662,17 @@ ser_net_forward(SerNet *net, SerNetMode mode, const SerSeqs *seqs, const float *
 	a->n = n;
 	a->nb = nb;
 	plan_acts(net, a, &carver);
-	a->arena = ser_malloc_array(carver.used, sizeof(float));
-	if (a->arena == NULL)
+	carver.base = mode == SER_NET_EVAL && nb == 1 ? workspace_take(carver.used) : NULL;
+	if (carver.base == NULL)
 	{
-		ser_free(a);
-		return ser_error(err, SER_ENOMEM, "out of memory for network activations");
+		a->arena = ser_malloc_array(carver.used, sizeof(float));
+		if (a->arena == NULL)
+		{
+			ser_free(a);
+			return ser_error(err, SER_ENOMEM, "out of memory for network activations");
+		}
+		carver.base = a->arena;
 	}
-	carver.base = a->arena;
 	carver.used = 0;
 	plan_acts(net, a, &carver);
 

@@ -76,6 +76,7 @@ typedef struct SerNetActs SerNetActs;
 /* A training net initialised from rng (He/Xavier normal). */
 SerStatus	ser_net_create(const SerNetConfig *cfg, SerRng *rng, SerNet **out, SerError *err);
 void		ser_net_free(SerNet *net);
+
 /* Index of a parameter by name, -1 if absent. */
 int			ser_net_find_param(const SerNet *net, const char *name);
 static inline float *
@@ -98,11 +99,28 @@ const float *ser_net_acts_probs(const SerNetActs *acts);
 void		ser_net_acts_free(SerNetActs *acts);
 
 /*
+ * Single-clip inference passes reuse one per-process arena (network.c);
+ * release frees it (not while a pass's activations are held), size reports
+ * its bytes.  The server releases it with its model cache.
+ */
+void		ser_net_workspace_release(void);
+size_t		ser_net_workspace_size(void);
+
+/*
+ * A prediction's input buffer of count floats from the same per-process
+ * store (or ser_malloc'd when that is held or count is huge; NULL when out
+ * of memory); give it back with ser_net_input_give, on every path.
+ */
+float	   *ser_net_input_take(size_t count);
+void		ser_net_input_give(float *buf);
+
+/*
  * Loss (class-weighted mean cross-entropy; class_weights may be NULL) of a
  * SER_NET_TRAIN forward pass, and its gradient accumulated into net->grads.
  */
 SerStatus	ser_net_backward(SerNet *net, const SerSeqs *seqs, SerNetActs *acts, const int *labels,
 							 const float *class_weights, double *loss, SerError *err);
+
 /* Loss only, for any forward pass. */
 double		ser_net_loss(const SerNet *net, const SerNetActs *acts, int n_seq, const int *labels,
 						 const float *class_weights);

@@ -5,6 +5,12 @@
  * name is a row of ser_models, loaded once per statement (cached in the
  * call site's fn_extra), so a model replaced by ser_train is picked up by
  * the next statement.
+ *
+ * The networks' per-process workspace (network.c: the activations of a
+ * prediction, kept between calls so that they are not mapped and
+ * page-faulted again each time) goes with the models: it is released
+ * whenever a loaded model's memory is, at the end of a statement that used
+ * a named model; while only the shipped model is used it stays.
  */
 #include "postgres.h"
 
@@ -21,6 +27,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
+#include "model/network.h"
 #include "pg/model_pg.h"
 #include "pg/ser_pg.h"
 
@@ -72,6 +79,13 @@ ser_require_models_privilege(FunctionCallInfo fcinfo, AclMode mode)
 					 write ? "ser_model_admin" : "ser_user", quote_identifier(GetUserNameFromId(GetUserId(), false)))));
 }
 
+static void
+release_network_workspace(void *arg)
+{
+	(void) arg;
+	ser_net_workspace_release();
+}
+
 /* Parse a blob into a new memory context under parent; errors are raised after cleanup. */
 static LoadedModel *
 load_model_blob(const void *blob, size_t len, const char *name, MemoryContext parent)
@@ -79,10 +93,14 @@ load_model_blob(const void *blob, size_t len, const char *name, MemoryContext pa
 	MemoryContext cxt = AllocSetContextCreate(parent, "ser model", ALLOCSET_DEFAULT_SIZES);
 	MemoryContext old = MemoryContextSwitchTo(cxt);
 	LoadedModel *lm = palloc0(sizeof(LoadedModel));
+	MemoryContextCallback *workspace_callback;
 	SerError	err;
 	SerStatus	st;
 
 	lm->cxt = cxt;
+	workspace_callback = palloc0(sizeof(MemoryContextCallback));
+	workspace_callback->func = release_network_workspace;
+	MemoryContextRegisterResetCallback(cxt, workspace_callback);
 	lm->name = pstrdup(name);
 	lm->blob_size = len;
 	st = ser_model_load(blob, len, &lm->model, &err);

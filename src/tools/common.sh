@@ -7,7 +7,7 @@ PG_MAJOR=${PG_MAJOR:-15}
 # SER_PGBIN: another (e.g. relocated) PostgreSQL tree to build against and test with.
 PGBIN=${SER_PGBIN:-/usr/lib/postgresql/$PG_MAJOR/bin}
 SER_PACKAGES="build-essential pkg-config postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR
-  postgresql-client-$PG_MAJOR libsndfile1-dev libvorbis-dev libogg-dev libfftw3-dev libopenblas-dev libsoxr-dev
+  postgresql-client-$PG_MAJOR libsndfile1-dev libflac-dev libvorbis-dev libogg-dev libfftw3-dev libopenblas-dev libsoxr-dev
   libipc-run-perl sox libsox-fmt-all flac lame opus-tools vorbis-tools
   libmicrohttpd-dev curl"
 

@@ -25,6 +25,12 @@ for name in "$@"; do
 	case $name in
 		fuzz_decode)
 			cp "$ROOT"/test/fixtures/audio/* "$ROOT"/test/fixtures/findings/*.{wav,ogg} "$work/seeds/" 2>/dev/null || true
+			# FLAC beyond the 16-bit mono fixture, for the libFLAC fast path (src/audio/flac.c)
+			if command -v sox >/dev/null; then
+				sox "$ROOT"/test/fixtures/audio/tone440_44k_pcm24.wav -b 24 "$work/seeds/tone440_44k_24bit.flac" 2>/dev/null || true
+				sox "$ROOT"/test/fixtures/audio/stereo_left440_48k.wav -b 16 "$work/seeds/stereo_48k.flac" 2>/dev/null || true
+				sox "$ROOT"/test/fixtures/audio/tone440_8k_pcm8.wav -b 8 "$work/seeds/tone440_8k_8bit.flac" 2>/dev/null || true
+			fi
 			if [ -d "$SHARED_FINDINGS" ]; then
 				find "$SHARED_FINDINGS" -name '*.wav' -o -name '*.ogg' | xargs -r cp -t "$work/seeds/"
 			fi

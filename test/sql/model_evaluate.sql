@@ -22,6 +22,27 @@ SELECT protocol, count(*) FILTER (WHERE fold IS NOT NULL) AS per_fold_rows,
 FROM ser_evaluate('SELECT audio, label, speaker FROM train_rows', folds => 2, epochs => 1, batch_size => 4,
                   validation_fraction => 0)
 GROUP BY protocol ORDER BY protocol;
+-- Confidence: the calibration error before and after the temperature each
+-- fold gets from the other folds' predictions, and those temperatures.
+SELECT protocol LIKE '%without speaker profiles%' AS alone,
+       count(*) FILTER (WHERE metric = 'temperature' AND fold IS NOT NULL) AS temperatures,
+       bool_and(value BETWEEN 0.02 AND 50) FILTER (WHERE metric = 'temperature') AS temperatures_in_range,
+       bool_and(value BETWEEN 0 AND 1) FILTER (WHERE metric IN ('ece', 'ece_uncalibrated', 'mean_confidence'))
+         AS in_range,
+       count(*) FILTER (WHERE fold IS NULL AND metric IN ('ece', 'ece_uncalibrated', 'mean_confidence')) AS pooled
+FROM ser_evaluate('SELECT audio, label, speaker FROM train_rows', folds => 2, epochs => 1, batch_size => 4,
+                  validation_fraction => 0, ensemble => 1, alone_ensemble => 1)
+GROUP BY 1 ORDER BY 1;
+-- Without calibration, ece is the uncalibrated one and there are no temperatures.
+CREATE TEMP TABLE ev_plain AS
+SELECT * FROM ser_evaluate('SELECT audio, label, speaker FROM train_rows', folds => 2, epochs => 1, batch_size => 4,
+                           validation_fraction => 0, ensemble => 1, alone_ensemble => 0, calibrate => false);
+SELECT protocol LIKE '%without speaker profiles%' AS alone,
+       max(value) FILTER (WHERE metric = 'ece') = max(value) FILTER (WHERE metric = 'ece_uncalibrated')
+         AS ece_is_uncalibrated,
+       count(*) FILTER (WHERE metric = 'temperature') AS temperatures
+FROM ev_plain GROUP BY 1 ORDER BY 1;
+
 -- Without speaker normalisation there is one set of predictions.
 SELECT DISTINCT protocol
 FROM ser_evaluate('SELECT audio, label, speaker FROM train_rows', folds => 2, epochs => 1, batch_size => 4,

@@ -50,15 +50,28 @@ SELECT model FROM ser_train('ordered', 'SELECT audio, label, speaker FROM train_
 SELECT classes FROM ser_models WHERE name = 'ordered';
 SELECT ser_train('bad', 'SELECT audio, label, speaker FROM train_rows', classes => ARRAY['tone', 'noise']);
 
--- An ensemble of three networks by default; ensemble => 1 trains one.  The
--- provenance names each network, the training record the recipe.
+-- An ensemble of three networks by default, and three more trained without
+-- speaker normalisation for recordings without a profile; ensemble => 1,
+-- alone_ensemble => 0 trains one.  The provenance names each network, the
+-- training record the recipe and the fitted temperatures.
 SELECT model FROM ser_train('single', 'SELECT audio, label, speaker FROM train_rows', epochs => 1, batch_size => 4,
-                            validation_fraction => 0, ensemble => 1);
-SELECT s.parameters * 3 = e.parameters AS three_networks, e.provenance LIKE '%ensemble of 3 networks (seeds 1 to 3)%'
-         AS provenance_says_so, s.provenance NOT LIKE '%ensemble%' AS single_says_nothing
+                            validation_fraction => 0, ensemble => 1, alone_ensemble => 0, calibrate => false);
+SELECT s.parameters * 6 = e.parameters AS six_networks,
+       e.provenance LIKE '%with speaker profiles: ensemble of 3 networks (seeds 1 to 3)%' AS provenance_says_so,
+       e.provenance LIKE '%without a profile: ensemble of 3 networks (seeds 1 to 3)%' AS and_without_profiles,
+       e.provenance LIKE '%fitted on out-of-fold predictions of 4 folds grouped by speaker%' AS calibrated,
+       s.provenance NOT LIKE '%ensemble%' AND s.provenance NOT LIKE '%temperature%' AS single_says_nothing
 FROM ser_model_info('single') s, ser_model_info('ordered') e;
-SELECT name, training->>'ensemble' AS ensemble, training->>'speaker_normalisation' AS speaker_normalisation
+SELECT name, training->>'ensemble' AS ensemble, training->>'alone_ensemble' AS alone_ensemble,
+       training->>'speaker_normalisation' AS speaker_normalisation, training->>'calibrate' AS calibrate,
+       (training->>'temperature')::float8 BETWEEN 0.02 AND 50 AS temperature_in_range,
+       training ? 'temperature_alone' AS has_temperature_alone
 FROM ser_models WHERE name IN ('single', 'ordered') ORDER BY name;
+-- Both paths classify: with a profile, and without one.
+SELECT ser_predict(audio, 'ordered') IN ('tone', 'other') AS alone,
+       ser_predict(audio, 'ordered', (SELECT ser_speaker_profile(audio) FROM train_rows WHERE speaker = '1'))
+         IN ('tone', 'other') AS with_profile
+FROM fixtures WHERE name = 'ravdess_03-01-05-02-01-01-01.wav';
 DELETE FROM ser_models WHERE name = 'single';
 
 -- The recipe: every training argument, its default and range, defined once
@@ -91,6 +104,8 @@ SELECT ser_train('bad', 'SELECT audio, label, speaker FROM train_rows', validati
 SELECT ser_train('bad', 'SELECT audio, label, speaker FROM train_rows', classes => ARRAY['tone', 'tone']);
 SELECT ser_train('bad', 'SELECT audio, label, speaker FROM train_rows', ensemble => 0);
 SELECT ser_train('bad', 'SELECT audio, label, speaker FROM train_rows', ensemble => 17);
+SELECT ser_train('bad', 'SELECT audio, label, speaker FROM train_rows', alone_ensemble => -1);
+SELECT ser_train('bad', 'SELECT audio, label, speaker FROM train_rows', alone_ensemble => 17);
 SELECT ser_train('bad', 'SELECT audio, repeat(''x'', 201), speaker FROM train_rows');
 SELECT ser_train('bad', 'SELECT audio, '''', speaker FROM train_rows');
 

@@ -194,7 +194,7 @@ note(sprintf('profiles (speaker and statement, cluster and one node): %.2f s; UP
 # ---- A named model trained on the coordinator, used on the workers ----
 my (undef, $t_train) = timed(q{SET client_min_messages = warning;
 SELECT ser_train('cluster_model', 'SELECT audio, truth, speaker::text FROM recordings',
-                 epochs => 2, batch_size => 16, ensemble => 1)});
+                 epochs => 2, batch_size => 16, ensemble => 1, alone_ensemble => 0, calibrate => false)});
 note(sprintf('ser_train on the coordinator over the distributed table: %.2f s', $t_train));
 for my $w (@workers)
 {

@@ -7,11 +7,11 @@
 SER_IMPORT      = src/client/import/ser-import
 SER_IMPORT_SRCS = $(sort $(wildcard src/client/import/*.c))
 SER_IMPORT_OBJS = $(SER_IMPORT_SRCS:.c=.o)
-SER_IMPORT_CORE = src/common/runtime.o src/audio/decode.o src/audio/resample.o src/dataset/ravdess.o
+SER_IMPORT_CORE = src/common/runtime.o src/audio/decode.o src/audio/flac.o src/audio/resample.o src/dataset/ravdess.o
 SER_IMPORT_CFLAGS = -O2 -g -std=gnu11 $(WARNING_FLAGS) -Wmissing-prototypes -MMD -MP \
 	-DSER_VERSION='"$(EXTVERSION)"' -I$(srcdir)/src -I$(shell $(PG_CONFIG) --includedir) \
-	$(shell pkg-config --cflags sndfile vorbis ogg soxr libcrypto)
-SER_IMPORT_LIBS = -L$(shell $(PG_CONFIG) --libdir) -lpq $(shell pkg-config --libs sndfile vorbis ogg soxr libcrypto) -lpthread -lm
+	$(shell pkg-config --cflags sndfile flac vorbis ogg soxr libcrypto)
+SER_IMPORT_LIBS = -L$(shell $(PG_CONFIG) --libdir) -lpq $(shell pkg-config --libs sndfile flac vorbis ogg soxr libcrypto) -lpthread -lm
 
 all: $(SER_IMPORT)
 
