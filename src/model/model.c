@@ -401,6 +401,15 @@ copy_finite_input(const float *frames, int n_frames, int F, const float *utt, in
 	return SER_OK;
 }
 
+static bool
+all_finite(const float *v, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (!isfinite(v[i]))
+			return false;
+	return true;
+}
+
 /*
  * The sum of the members' class probabilities into sum[K]: the input
  * checked, the speaker profile (or NULL) subtracted once, then every member
@@ -493,8 +502,12 @@ ser_model_predict(const SerModel *model, const float *frames, int n_frames, int 
 	if (st == SER_OK && n_networks > 1)
 		for (int c = 0; c < K; c++)
 			probs[c] /= (float) n_networks;
-	/* Uncalibrated models keep the bits of the average. */
-	if (st == SER_OK && temperature != 1.0)
+	/*
+	 * Uncalibrated models keep the bits of the average; an average that is
+	 * not finite (weights that overflow) stays so, for the caller to refuse,
+	 * rather than being made finite by the calibration's logarithm.
+	 */
+	if (st == SER_OK && temperature != 1.0 && all_finite(probs, K))
 		ser_calibration_apply(temperature, probs, K, probs);
 	return st;
 }
