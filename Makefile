@@ -149,6 +149,9 @@ $(SANITIZE_DIR)/test/unit/%: test/unit/%.c test/unit/unit.h $(SANITIZE_CORE_OBJS
 	$(CC) $(SANITIZE_CFLAGS) -o $@ $< $(SANITIZE_CORE_OBJS) $(PKG_LIBS) -lm
 -include $(SANITIZE_CORE_OBJS:.o=.d)
 
+# A unit test that shares an evaluation program's header (the format variants).
+test/unit/test_format_agreement $(SANITIZE_DIR)/test/unit/test_format_agreement: test/eval/format_variants.h
+
 # ser-import (after the test builds' variables: its unit test is built in both)
 include src/client/import/import.mk
 
