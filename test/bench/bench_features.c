@@ -117,6 +117,10 @@ main(void)
 		return 1;
 	}
 	ser_feature_params_default(&p);
+	/* e.g. BENCH_FEATURE_PARAMS="activity_gate_db=0;spectral_floor_db=0;extended_descriptors=0" (version 1's) */
+	if (getenv("BENCH_FEATURE_PARAMS") != NULL &&
+		ser_feature_params_parse(getenv("BENCH_FEATURE_PARAMS"), &p, &err) != SER_OK)
+		fail("BENCH_FEATURE_PARAMS", &err);
 	wav48 = bench_make_wav(original.samples, 168000, 48000, &wav48_len);	/* 3.5 s */
 	if (ser_audio_decode(wav48, wav48_len, &to16k, &speech16, NULL, &err) != SER_OK)
 		fail("decode", &err);
