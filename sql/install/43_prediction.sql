@@ -42,3 +42,26 @@ LANGUAGE C STABLE PARALLEL SAFE COST 10000;
 COMMENT ON FUNCTION ser_classify(bytea, text, real[]) IS
 'Label, its probability (confidence) and every class probability of a recording, in one row, with whether it is speech (speech), its seconds of voiced sound (speech_seconds) and the speech gate''s reason (''speech'', ''too little voiced speech'', ''no voice: ...''): label, confidence and probabilities are NULL when it is not speech. speaker_profile as for ser_predict(). Thresholds: ser_speech().';
 
+
+-- ser_speaker_profile(audio, model): a profile made with a model's own
+-- feature parameters (0.2.0).  The one-argument form uses the defaults,
+-- which changed in 0.2.0: a model trained with other parameters (any model
+-- stored by 0.1.0) needs its profiles made this way.
+CREATE FUNCTION ser_speaker_profile_accum(state float8[], audio bytea, model text)
+RETURNS float8[]
+AS 'MODULE_PATHNAME', 'ser_speaker_profile_model_accum'
+LANGUAGE C STABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION ser_speaker_profile_accum(float8[], bytea, text) IS
+'Transition function of ser_speaker_profile(audio, model): adds the features of one recording (NULL audio is skipped), computed with the feature parameters of model, to a state of sums.';
+
+CREATE AGGREGATE ser_speaker_profile(audio bytea, model text) (
+    SFUNC = ser_speaker_profile_accum,
+    STYPE = float8[],
+    COMBINEFUNC = ser_speaker_profile_combine,
+    FINALFUNC = ser_speaker_profile_final,
+    PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE ser_speaker_profile(bytea, text) IS
+'The speaker profile of a set of recordings of one speaker, as ser_speaker_profile(audio), but with the feature parameters of model (a name of ser_models, or ''default''): for a model trained with other parameters than the defaults, such as a model stored by ser 0.1.0, whose profiles have 1,049 values where today''s defaults give 1,133. STABLE: it reads the model.';

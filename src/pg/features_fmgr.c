@@ -47,19 +47,26 @@ names_array(const SerFeatureParams *p, int count,
 
 /* Featurise and return the requested part. */
 static SerFeatureSet
-extract(bytea *audio, int what)
+extract_with(bytea *audio, const SerFeatureParams *p, int what)
 {
-	SerFeatureParams p;
 	SerPcm		pcm;
 	SerFeatureSet fs;
 	SerError	err;
 
-	ser_feature_params_default(&p);
-	ser_decode_bytea(audio, p.sample_rate, &pcm, NULL);
-	if (ser_extract_features(&p, pcm.samples, pcm.n_samples, what, &fs, &err) != SER_OK)
+	ser_decode_bytea(audio, p->sample_rate, &pcm, NULL);
+	if (ser_extract_features(p, pcm.samples, pcm.n_samples, what, &fs, &err) != SER_OK)
 		ser_report_error(&err);
 	ser_pcm_free(&pcm);
 	return fs;
+}
+
+static SerFeatureSet
+extract(bytea *audio, int what)
+{
+	SerFeatureParams p;
+
+	ser_feature_params_default(&p);
+	return extract_with(audio, &p, what);
 }
 
 /*
@@ -245,6 +252,20 @@ state_values(FunctionCallInfo fcinfo, int argno, ArrayType **array_out)
 Datum
 ser_speaker_profile_accum(PG_FUNCTION_ARGS)
 {
+	SerFeatureParams p;
+
+	ser_feature_params_default(&p);
+	return ser_profile_accumulate(fcinfo, &p);
+}
+
+/*
+ * The transition of the profile aggregates: the state (argument 0, NULL at
+ * first) plus the recording (argument 1, skipped when NULL) featurised
+ * with params.
+ */
+Datum
+ser_profile_accumulate(FunctionCallInfo fcinfo, const SerFeatureParams *params)
+{
 	MemoryContext aggcxt;
 	ArrayType  *array;
 	double	   *state;
@@ -257,7 +278,7 @@ ser_speaker_profile_accum(PG_FUNCTION_ARGS)
 			PG_RETURN_NULL();
 		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
-	fs = extract(PG_GETARG_BYTEA_PP(1), SER_FEATURES_FRAMES | SER_FEATURES_UTTERANCE);
+	fs = extract_with(PG_GETARG_BYTEA_PP(1), params, SER_FEATURES_FRAMES | SER_FEATURES_UTTERANCE);
 	if (PG_ARGISNULL(0))
 	{
 		size_t		n = ser_profile_state_length(fs.n_frame_features, fs.n_utterance);

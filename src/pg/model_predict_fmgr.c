@@ -58,7 +58,8 @@ classify(LoadedModel *lm, bytea *audio, ArrayType *profile, Classification *out)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("%s", err.message),
 					 err.detail[0] ? errdetail("%s", err.detail) : 0,
-					 errhint("Pass the result of ser_speaker_profile(audio) over the speaker's recordings.")));
+					 errhint("Pass the result of ser_speaker_profile(audio, '%s') over the speaker's recordings: "
+							 "a profile made with the model's feature parameters.", ser_name_for_message(lm->name))));
 		}
 	}
 	ser_speech_gate_default(&gate);
@@ -191,4 +192,27 @@ ser_model_info(PG_FUNCTION_ARGS)
 	values[6] = Int64GetDatum((int64) ser_model_parameter_count(lm->model));
 	values[7] = Int64GetDatum((int64) lm->blob_size);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), values, nulls)));
+}
+
+PG_FUNCTION_INFO_V1(ser_speaker_profile_model_accum);
+
+/*
+ * ser_speaker_profile_accum(state float8[], audio bytea, model text) →
+ * float8[]: the transition of ser_speaker_profile(audio, model), which
+ * featurises with the model's own parameters, so that a model trained
+ * with other parameters than today's defaults (e.g. one stored by 0.1.0)
+ * gets a profile it can use.
+ */
+Datum
+ser_speaker_profile_model_accum(PG_FUNCTION_ARGS)
+{
+	LoadedModel *lm;
+
+	if (PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("model must not be NULL"),
+				 errhint("Name a model of ser_models, or 'default' for the shipped one.")));
+	lm = ser_get_model(fcinfo, text_to_cstring(PG_GETARG_TEXT_PP(2)));
+	return ser_profile_accumulate(fcinfo, &lm->params);
 }

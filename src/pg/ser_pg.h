@@ -7,10 +7,12 @@
 
 #include "postgres.h"
 
+#include "fmgr.h"
 #include "utils/array.h"
 
 #include "common/runtime.h"
 #include "audio/decode.h"
+#include "features/params.h"
 
 /* GUC ser.max_duration: longest recording accepted, in seconds. */
 extern double ser_max_duration;
@@ -42,5 +44,13 @@ ArrayType  *ser_float_matrix(const float *values, int rows, int cols);
  * array); the values are a palloc'd copy.
  */
 float	   *ser_float_array_values(ArrayType *array, const char *name, int *n);
+
+/*
+ * The transition of the speaker-profile aggregates (features_fmgr.c): the
+ * state in argument 0 plus the recording in argument 1 featurised with
+ * params; the default parameters for ser_speaker_profile(audio), a model's
+ * own for ser_speaker_profile(audio, model).
+ */
+Datum		ser_profile_accumulate(FunctionCallInfo fcinfo, const SerFeatureParams *params);
 
 #endif							/* SER_PG_H */

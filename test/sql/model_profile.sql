@@ -97,6 +97,46 @@ SELECT sqlstate_of($$SELECT ser_predict(audio, speaker_profile => '{1,2,3}') FRO
        sqlstate_of($$SELECT ser_predict(audio, speaker_profile => '{1,NULL}') FROM fixtures WHERE name = 'tone440_16k.flac'$$)
          AS with_null;
 
+-- A model trained with other feature parameters than today's defaults
+-- needs profiles made with its own: ser_speaker_profile(audio, model).  The
+-- 0.1.0 shipped model (version-1 features: no gate, floor or extended
+-- descriptors) as a user of 0.1.0 may have stored it:
+\set f :abs_srcdir '/fixtures/models/shipped_v0.1.0.sermodel'
+\lo_import :f
+\set loid :LASTOID
+INSERT INTO ser_models (name, format_version, classes, feature_params, architecture, training, size_bytes, weights)
+SELECT 'old', 1, ser_emotions(), '', '', '{}', length(lo_get(:loid)), lo_get(:loid);
+\lo_unlink :loid
+SELECT cardinality(ser_speaker_profile(audio)) AS with_defaults,
+       cardinality(ser_speaker_profile(audio, 'old')) AS with_its_parameters,
+       array_send(ser_speaker_profile(audio, 'default')) = array_send(ser_speaker_profile(audio))
+         AS shipped_same_as_defaults
+FROM speaker_rows WHERE speaker = '0';
+SELECT ser_predict(audio, 'old', (SELECT ser_speaker_profile(audio, 'old') FROM speaker_rows WHERE speaker = '0'))
+         = ANY (ser_emotions()) AS old_model_with_its_profile
+FROM fixtures WHERE name = 'ravdess_03-01-05-02-01-01-01.wav';
+-- In parallel workers too (each loads the model from ser_models).
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2;
+SET parallel_leader_participation = off;
+SELECT workers_launched('CREATE TABLE parallel_old AS SELECT ser_speaker_profile(audio, ''old'') AS p FROM many') > 0
+         AS ran_in_workers;
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+RESET parallel_leader_participation;
+SET max_parallel_workers_per_gather = 0;
+SELECT (SELECT max(abs(a - b) / (1 + abs(b))) FROM unnest((SELECT p FROM parallel_old),
+                                                         (SELECT ser_speaker_profile(audio, 'old') FROM many)) AS u(a, b))
+         < 1e-6 AS same_as_serial;
+SELECT ser_predict(audio, 'old', (SELECT ser_speaker_profile(audio) FROM speaker_rows WHERE speaker = '0'))
+FROM fixtures WHERE name = 'ravdess_03-01-05-02-01-01-01.wav';
+SELECT ser_speaker_profile(audio, NULL) FROM speaker_rows;
+SELECT ser_speaker_profile(audio, 'no_such_model') FROM speaker_rows;
+DELETE FROM ser_models WHERE name = 'old';
+
 -- A model trained without speaker normalisation takes no profile.
 SELECT model FROM ser_train('plain', 'SELECT audio, ''x'' || (length(name) % 2), speaker FROM speaker_rows',
                             epochs => 1, batch_size => 4, validation_fraction => 0,

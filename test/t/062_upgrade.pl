@@ -39,9 +39,9 @@ SELECT model FROM ser_train('%s', $$SELECT audio, CASE WHEN path LIKE 'tone%%' T
 # model's (the library of this build cannot train under 0.1.0's SQL
 # objects: ser_train needs ser_models_store, which the update adds), in a
 # row of 0.1.0's table.
-my $sharedir = `pg_config --sharedir`;
-chomp $sharedir;
-my $blob = slurp_hex("$sharedir/extension/ser_default.sermodel");
+# The blob is 0.1.0's shipped model (test/fixtures/models): version-1
+# feature parameters, speaker-normalised, as a model trained under 0.1.0.
+my $blob = slurp_hex(fixture_path('models/shipped_v0.1.0.sermodel'));
 $node->safe_psql('old', qq{INSERT INTO ser_models (name, format_version, classes, feature_params, architecture, training, size_bytes, weights)
 VALUES ('before', 1, '{}', '', '', '{}', length('\\x$blob'::bytea), '\\x$blob'::bytea)});
 # its descriptive columns as 0.1.0's ser_train wrote them: what the blob says
@@ -65,6 +65,13 @@ is($node->safe_psql('old', q{SELECT count(*) FILTER (WHERE (ser_speech(r.audio))
 FROM rec r JOIN predicted_before b USING (path)}), '1 0 0',
 	'the 0.1.0 model predicts identically after the update on speech, and gives no emotion to the rest');
 is($node->safe_psql('old', $info), $info_before, 'and describes itself identically');
+# The defaults changed in 0.2.0 (version-2 features): a model of 0.1.0
+# takes a profile made with its own parameters, and classifies with it.
+is($node->safe_psql('old', q{SELECT cardinality(ser_speaker_profile(audio, 'before')) || ' ' || cardinality(ser_speaker_profile(audio)) FROM rec}),
+	'1049 1133', "ser_speaker_profile(audio, model) has the 0.1.0 model's length; the one-argument form the new defaults'");
+is($node->safe_psql('old', q{SELECT count(*) FROM rec r WHERE (ser_speech(r.audio)).speech
+  AND ser_predict(r.audio, 'before', (SELECT ser_speaker_profile(audio, 'before') FROM rec)) IS NULL}), '0',
+	'and the 0.1.0 model classifies speech with it');
 is($node->safe_psql('old', q{SELECT md5(weights) FROM ser_models}), $weights_before, 'its weights are untouched');
 is($node->safe_psql('old', q{SELECT owner || ' ' || ser_version FROM ser_models}), 'postgres 0.1.0',
 	'it belongs to the extension owner and records version 0.1.0');
