@@ -364,15 +364,12 @@ fit_temperatures(SerCorpus *corpus, int n_classes, const SerClassifierSpec *spec
 		fold_of[i] = -1;
 		if (candidate[i])
 		{
-			bool		seen = false;
-
-			for (int j = 0; j < m && !seen; j++)
-				seen = groups[j] == corpus->groups[i];
-			n_groups += !seen;
 			index[m] = i;
 			groups[m++] = corpus->groups[i];
 		}
 	}
+	if ((st = ser_group_count(groups, m, &n_groups, err)) != SER_OK)
+		goto done;
 	k = spec->calibration_folds < n_groups ? spec->calibration_folds : n_groups;
 	if (k < 2)
 		goto done;

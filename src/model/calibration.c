@@ -7,6 +7,8 @@
 #include <float.h>
 #include <math.h>
 
+#include "model/metrics.h"
+
 /* Probabilities are clamped here before the logarithm: a 0 stays "very unlikely", not -inf. */
 #define PROB_FLOOR 1e-12
 
@@ -135,12 +137,9 @@ ser_expected_calibration_error(const float *probs, const int *labels, int n, int
 	for (int i = 0; i < n; i++)
 	{
 		const float *p = probs + (size_t) i * n_classes;
-		int			best = 0;
+		int			best = ser_argmax(p, n_classes);
 		int			bin;
 
-		for (int k = 1; k < n_classes; k++)
-			if (p[k] > p[best])
-				best = k;
 		bin = (int) (p[best] * n_bins);		/* [b/n_bins, (b+1)/n_bins); a confidence of 1 in the last bin */
 		if (bin >= n_bins)
 			bin = n_bins - 1;

@@ -13,6 +13,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+int
+ser_argmax(const float *probs, int n)
+{
+	int			best = 0;
+
+	for (int k = 1; k < n; k++)
+		if (probs[k] > probs[best])
+			best = k;
+	return best;
+}
+
 SerStatus
 ser_confusion_matrix(const int *truth, const int *pred, int n, int k, int *confusion,
 					 SerError *err)
@@ -163,6 +174,16 @@ find_group(const GroupCount *gc, int n_groups, int id)
 			hi = mid - 1;
 	}
 	return -1;
+}
+
+SerStatus
+ser_group_count(const int *groups, int n, int *n_groups, SerError *err)
+{
+	GroupCount *gc;
+	SerStatus	st = count_groups(groups, NULL, n, &gc, n_groups, err);
+
+	ser_free(gc);
+	return st;
 }
 
 SerStatus

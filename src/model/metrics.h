@@ -32,6 +32,9 @@ typedef struct SerMetrics
 	double		f1[SER_METRICS_MAX_CLASSES];
 } SerMetrics;
 
+/* The most probable class of probs[n] (the first of equals): a prediction's label. */
+int			ser_argmax(const float *probs, int n);
+
 /* confusion[k][k] (row-major, zeroed here) from labels and predictions in [0, k). */
 SerStatus	ser_confusion_matrix(const int *truth, const int *pred, int n, int k, int *confusion,
 								 SerError *err);
@@ -45,6 +48,8 @@ SerStatus	ser_metrics_from_confusion(const int *confusion, int k, SerMetrics *m,
  * Fewer distinct groups than folds is SER_EINVAL.
  */
 SerStatus	ser_group_kfold(const int *groups, int n, int k, int *fold_out, SerError *err);
+/* The number of distinct groups among groups[n], into *n_groups. */
+SerStatus	ser_group_count(const int *groups, int n, int *n_groups, SerError *err);
 
 /*
  * Explicit folds from a text spec over group ids: folds separated by ';',

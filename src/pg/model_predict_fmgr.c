@@ -9,6 +9,7 @@
 #include "funcapi.h"
 #include "utils/builtins.h"
 
+#include "model/metrics.h"
 #include "pg/model_pg.h"
 #include "pg/ser_pg.h"
 
@@ -94,17 +95,6 @@ classify_arguments(FunctionCallInfo fcinfo, LoadedModel **lm, Classification *c)
 	return true;
 }
 
-static int
-argmax(const float *p, int n)
-{
-	int			best = 0;
-
-	for (int k = 1; k < n; k++)
-		if (p[k] > p[best])
-			best = k;
-	return best;
-}
-
 /* The shipped model's classes, in the order of its probabilities. */
 Datum
 ser_emotions(PG_FUNCTION_ARGS)
@@ -123,7 +113,7 @@ ser_predict(PG_FUNCTION_ARGS)
 
 	if (!classify_arguments(fcinfo, &lm, &c) || c.verdict != SER_SPEECH_YES)
 		PG_RETURN_NULL();
-	PG_RETURN_TEXT_P(cstring_to_text(lm->class_names[argmax(c.probs, lm->n_classes)]));
+	PG_RETURN_TEXT_P(cstring_to_text(lm->class_names[ser_argmax(c.probs, lm->n_classes)]));
 }
 
 Datum
@@ -153,7 +143,7 @@ ser_classify(PG_FUNCTION_ARGS)
 		elog(ERROR, "return type must be a row type");
 	if (c.verdict == SER_SPEECH_YES)
 	{
-		int			best = argmax(c.probs, lm->n_classes);
+		int			best = ser_argmax(c.probs, lm->n_classes);
 
 		values[0] = PointerGetDatum(cstring_to_text(lm->class_names[best]));
 		values[1] = Float4GetDatum(c.probs[best]);

@@ -439,12 +439,7 @@ argmax_rows(const float *probs, int n, int K)
 	int		   *pred = palloc(sizeof(int) * (n > 0 ? n : 1));
 
 	for (int i = 0; i < n; i++)
-	{
-		pred[i] = 0;
-		for (int c = 1; c < K; c++)
-			if (probs[(size_t) i * K + c] > probs[(size_t) i * K + pred[i]])
-				pred[i] = c;
-	}
+		pred[i] = ser_argmax(probs + (size_t) i * K, K);
 	return pred;
 }
 

@@ -46,25 +46,38 @@ eval_compare_names(const void *a, const void *b)
 	return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
+/*
+ * The audio files (.flac, .wav) of dir/Actor_NN in name order into
+ * names[max] (strdup'd: the caller frees them); returns their count.
+ */
+static inline int
+eval_actor_files(const char *dir, int actor, char **names, int max)
+{
+	char		path[1024];
+	DIR		   *d;
+	struct dirent *e;
+	int			n = 0;
+
+	snprintf(path, sizeof(path), "%s/Actor_%02d", dir, actor);
+	if ((d = opendir(path)) == NULL)
+		die(path, NULL);
+	while ((e = readdir(d)) != NULL && n < max)
+		if (strstr(e->d_name, ".flac") || strstr(e->d_name, ".wav"))
+			names[n++] = strdup(e->d_name);
+	closedir(d);
+	qsort(names, (size_t) n, sizeof(char *), eval_compare_names);
+	return n;
+}
+
 static inline void
 eval_load_ravdess(const char *dir, SerCorpus *c)
 {
 	for (int actor = 1; actor <= 20; actor++)
 	{
 		char		path[1024];
-		DIR		   *d;
-		struct dirent *e;
 		char	   *names[256];
-		int			n = 0;
+		int			n = eval_actor_files(dir, actor, names, 256);
 
-		snprintf(path, sizeof(path), "%s/Actor_%02d", dir, actor);
-		if ((d = opendir(path)) == NULL)
-			die(path, NULL);
-		while ((e = readdir(d)) != NULL && n < 256)
-			if (strstr(e->d_name, ".flac") || strstr(e->d_name, ".wav"))
-				names[n++] = strdup(e->d_name);
-		closedir(d);
-		qsort(names, (size_t) n, sizeof(char *), eval_compare_names);
 		for (int i = 0; i < n; i++)
 		{
 			SerRavdessName rn;
