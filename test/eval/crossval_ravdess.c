@@ -8,12 +8,15 @@
  *
  * Usage: test/eval/crossval_ravdess [--dir D] [--networks K] [--seed S]
  *            [--epochs E] [--validation-fraction V] [--no-speaker-norm]
- *            [--params TEXT] [--probs-out FILE] [--also-test D --also-probs-out FILE]
+ *            [--params TEXT] [--probs-out FILE] [--profile-probs-out FILE]
+ *            [--also-test D --also-probs-out FILE]
  * (default: ../shared/data/ravdess16k, 3 networks from seed 1, the recipe
  * of ser_train's defaults, the default feature parameters).  --params sets
  * feature parameters in their text form; --probs-out writes the ensemble's
  * out-of-fold probabilities without a profile ([clips][8] floats, in the
- * clip order of feature_cache.c) for fusion with other heads.  --also-test
+ * clip order of feature_cache.c) for fusion with other heads, and
+ * --profile-probs-out those with each test actor's profile of all its
+ * recordings (speaker-normalised networks only).  --also-test
  * scores the same networks, without a profile, on the same clips from
  * another folder (the 48 kHz originals, say): its UAR, the share of labels
  * that agree, and with --also-probs-out its probabilities.
@@ -96,6 +99,7 @@ main(int argc, char **argv)
 {
 	const char *dir = "../shared/data/ravdess16k";
 	const char *probs_out = NULL;
+	const char *profile_probs_out = NULL;
 	const char *also_dir = NULL;
 	const char *also_probs_out = NULL;
 	SerCorpus	also;
@@ -139,6 +143,8 @@ main(int argc, char **argv)
 		}
 		else if (strcmp(argv[i], "--probs-out") == 0 && i + 1 < argc)
 			probs_out = argv[++i];
+		else if (strcmp(argv[i], "--profile-probs-out") == 0 && i + 1 < argc)
+			profile_probs_out = argv[++i];
 		else if (strcmp(argv[i], "--also-test") == 0 && i + 1 < argc)
 			also_dir = argv[++i];
 		else if (strcmp(argv[i], "--also-probs-out") == 0 && i + 1 < argc)
@@ -146,7 +152,7 @@ main(int argc, char **argv)
 		else
 		{
 			fprintf(stderr, "usage: %s [--dir D] [--networks K] [--seed S] [--epochs E] "
-					"[--validation-fraction V] [--no-speaker-norm] [--perturbation P] [--params TEXT] [--probs-out FILE] [--also-test D] [--also-probs-out FILE]\n", argv[0]);
+					"[--validation-fraction V] [--no-speaker-norm] [--perturbation P] [--params TEXT] [--probs-out FILE] [--profile-probs-out FILE] [--also-test D] [--also-probs-out FILE]\n", argv[0]);
 			return 2;
 		}
 	}
@@ -299,6 +305,16 @@ main(int argc, char **argv)
 			sum[PROFILE_NONE][j] /= (float) networks;
 		if (f == NULL || fwrite(sum[PROFILE_NONE], sizeof(float), count, f) != count || fclose(f) != 0)
 			die(probs_out, NULL);
+	}
+	if (profile_probs_out && spec.speaker_normalisation)
+	{
+		FILE	   *f = fopen(profile_probs_out, "wb");
+		size_t		count = (size_t) corpus.n_clips * N_CLASSES;
+
+		for (size_t j = 0; j < count; j++)
+			sum[PROFILE_ALL][j] /= (float) networks;
+		if (f == NULL || fwrite(sum[PROFILE_ALL], sizeof(float), count, f) != count || fclose(f) != 0)
+			die(profile_probs_out, NULL);
 	}
 	for (int v = 0; v < N_VARIANTS; v++)
 		free(sum[v]);
