@@ -5,6 +5,7 @@
 #include "features/features.h"
 #include "features/pitch.h"
 #include "features/spectral.h"
+#include "features/vec.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -743,6 +744,7 @@ typedef struct ExtractWork
 	double	   *mel_sums;		/* per band: MelSums */
 	MelTimes	mel_times;
 	float	   *level_db;		/* the frames' RMS in dB, for the activity gate */
+	float	   *frame_rms;		/* and the RMS itself (in level_db's allocation) */
 	uint8_t    *active;			/* per frame: passes the activity gate */
 	int32_t    *active_frames;	/* indices of active frames */
 	float	   *unit_spectrum;	/* extended descriptors: the previous frame's scaled magnitudes */
@@ -927,11 +929,13 @@ compare_floats(const void *a, const void *b)
  * statistics), each frame's level left in level_db[0..T).  A quantile near
  * the top measures the speech even when pauses fill most of the recording,
  * and the level moves with the recording's gain, so what is measured
- * against it does not.  sorted holds T floats.  -200 for no frames.
+ * against it does not.  sorted holds T floats.  -200 for no frames.  With
+ * rms not NULL, each frame's RMS is left in rms[0..T): the rms column, which
+ * ser_spectral_frame then need not sum again.
  */
 static double
 speech_level_db(const SerFeatureParams *p, const float *pcm, size_t n, size_t T, float *level_db,
-				float *sorted)
+				float *sorted, float *rms_out)
 {
 	double		position,
 				fraction,
@@ -944,6 +948,8 @@ speech_level_db(const SerFeatureParams *p, const float *pcm, size_t n, size_t T,
 	{
 		float		rms = ser_frame_rms(p, pcm, n, t);
 
+		if (rms_out != NULL)
+			rms_out[t] = rms;
 		level_db[t] = (float) (20.0 * log10(fmax((double) rms, 1e-10)));
 	}
 	memcpy(sorted, level_db, T * sizeof(float));
@@ -1045,12 +1051,24 @@ band_sum(const float *power, BandBins b)
 	return s;
 }
 
+/*
+ * The largest power in the band, 0 when it is empty.  Four lanes of maxps
+ * then the lanes: a maximum of non-NaN values (a power spectrum of finite
+ * samples) is the same value in any order.
+ */
 static double
 band_max(const float *power, BandBins b)
 {
-	double		s = 0.0;
+	SerVec4		lanes = ser_vec4_splat(0.0f);
+	float		s;
+	int			k = b.first;
 
-	for (int k = b.first; k <= b.last; k++)
+	for (; k + 4 <= b.last + 1; k += 4)
+		lanes = ser_vec4_max(ser_vec4_load(power + k), lanes);
+	s = lanes[0];
+	for (int lane = 1; lane < 4; lane++)
+		s = lanes[lane] > s ? lanes[lane] : s;
+	for (; k <= b.last; k++)
 		s = power[k] > s ? power[k] : s;
 	return s;
 }
@@ -1070,7 +1088,8 @@ band_slope(const float *power, BandBins b, double bin_khz)
 	for (int k = b.first; k <= b.last; k++)
 	{
 		double		x = k * bin_khz;
-		double		y = 10.0 * log10(fmax((double) power[k], BAND_POWER_FLOOR));
+		/* fmax without its call: a power is never NaN */
+		double		y = 10.0 * log10((double) power[k] > BAND_POWER_FLOOR ? (double) power[k] : BAND_POWER_FLOOR);
 
 		sx += x;
 		sy += y;
@@ -1096,11 +1115,45 @@ extended_frame(const SerSpectralTables *tables, const ExtendedBands *e, const fl
 	double		total = 0.0,
 				distance = 0.0,
 				scale;
+	int			k;
 
-	for (int k = 0; k < tables->n_bins; k++)
+	for (k = 0; k < tables->n_bins; k++)
 		total += power[k];
 	scale = total > 0.0 ? 1.0 / sqrt(total) : 0.0;
-	for (int k = 0; k < tables->n_bins; k++)
+	k = 0;
+#if defined(__SSE2__)
+
+	/*
+	 * Four bins a step: the square roots, scaling and roundings lane by lane
+	 * (sqrtpd, mulpd, cvtpd2ps: the scalar code's operations), the distance
+	 * still summed bin after bin; one bin at a time the square roots took
+	 * more than all the rest of the extended descriptors.
+	 */
+	{
+		__m128d		scale2 = _mm_set1_pd(scale);
+
+		for (; k + 4 <= tables->n_bins; k += 4)
+		{
+			__m128		p4 = _mm_loadu_ps(power + k);
+			__m128		u4 = _mm_movelh_ps(_mm_cvtpd_ps(_mm_mul_pd(_mm_sqrt_pd(_mm_cvtps_pd(p4)), scale2)),
+										   _mm_cvtpd_ps(_mm_mul_pd(_mm_sqrt_pd(_mm_cvtps_pd(_mm_movehl_ps(p4, p4))),
+																   scale2)));
+			__m128		prev = _mm_loadu_ps(unit + k);
+			__m128d		d_lo = _mm_sub_pd(_mm_cvtps_pd(u4), _mm_cvtps_pd(prev));
+			__m128d		d_hi = _mm_sub_pd(_mm_cvtps_pd(_mm_movehl_ps(u4, u4)), _mm_cvtps_pd(_mm_movehl_ps(prev, prev)));
+			double		dd[4];
+
+			_mm_storeu_pd(dd, _mm_mul_pd(d_lo, d_lo));
+			_mm_storeu_pd(dd + 2, _mm_mul_pd(d_hi, d_hi));
+			distance += dd[0];
+			distance += dd[1];
+			distance += dd[2];
+			distance += dd[3];
+			_mm_storeu_ps(unit + k, u4);
+		}
+	}
+#endif
+	for (; k < tables->n_bins; k++)
 	{
 		float		u = (float) (sqrt((double) power[k]) * scale);
 		double		d = (double) u - unit[k];
@@ -1117,10 +1170,27 @@ extended_frame(const SerSpectralTables *tables, const ExtendedBands *e, const fl
 	*slope_high = (float) band_slope(power, e->slope_high, bin_khz);
 }
 
-/* The extractors' input contract: no NaN or infinity in the samples. */
+/*
+ * The extractors' input contract: no NaN or infinity in the samples.  The
+ * test is on the bits, which the compiler does four samples at a time: a
+ * float is not finite when its exponent is all ones, and adding one to the
+ * exponent field then carries into the sign bit.  Only a failure is looked
+ * for sample by sample, to name it.
+ */
 static SerStatus
 check_finite(const float *pcm, size_t n, SerError *err)
 {
+	uint32_t	seen = 0;
+
+	for (size_t i = 0; i < n; i++)
+	{
+		uint32_t	u;
+
+		memcpy(&u, &pcm[i], sizeof(u));
+		seen |= (u & 0x7f800000u) + 0x00800000u;
+	}
+	if ((seen & 0x80000000u) == 0)
+		return SER_OK;
 	for (size_t i = 0; i < n; i++)
 		if (!isfinite(pcm[i]))
 			return ser_error(err, SER_ENONFINITE, "audio sample %zu is not finite", i);
@@ -1184,7 +1254,7 @@ ser_extract_features(const SerFeatureParams *p, const float *pcm, size_t n, int 
 	w.spectral_scratch = ser_malloc_array(ser_spectral_scratch_size(tables) + (size_t) p->n_mels,
 										  sizeof(float));
 	w.mel_sums = ser_calloc((size_t) MEL_SUMS * (size_t) p->n_mels, sizeof(double));
-	w.level_db = ser_malloc_array(rows, sizeof(float));
+	w.level_db = ser_malloc_array(rows, 2 * sizeof(float));
 	w.active = ser_malloc_array(rows, sizeof(uint8_t));
 	w.values = ser_malloc_array(rows, sizeof(float));
 	if (m.base == NULL || w.spectral_scratch == NULL || w.mel_sums == NULL || w.level_db == NULL
@@ -1193,7 +1263,10 @@ ser_extract_features(const SerFeatureParams *p, const float *pcm, size_t n, int 
 							out, &w);
 	mel_row = w.spectral_scratch + ser_spectral_scratch_size(tables);
 	if (p->activity_gate_db > 0.0 || p->spectral_floor_db > 0.0 || p->extended_descriptors)
-		level = speech_level_db(p, pcm, n, T, w.level_db, w.values);
+	{
+		w.frame_rms = w.level_db + rows;
+		level = speech_level_db(p, pcm, n, T, w.level_db, w.values, w.frame_rms);
+	}
 	if (p->extended_descriptors)
 	{
 		/*
@@ -1233,8 +1306,11 @@ ser_extract_features(const SerFeatureParams *p, const float *pcm, size_t n, int 
 		so.rolloff = work_at(&m, t, l.rolloff);
 		so.flatness = work_at(&m, t, l.flatness);
 		so.zcr = work_at(&m, t, l.zcr);
-		so.rms = work_at(&m, t, l.rms);
+		/* the same value as the frame loop would compute, summed once */
+		so.rms = w.frame_rms != NULL ? NULL : work_at(&m, t, l.rms);
 		ser_spectral_frame(tables, pcm, n, t, w.spectral_scratch, &so);
+		if (w.frame_rms != NULL)
+			*work_at(&m, t, l.rms) = w.frame_rms[t];
 		if (w.active[t])
 			mel_sums_add(w.mel_sums, &w.mel_times, log_mel, p->n_mels, t,
 						 (double) p->hop_length / p->sample_rate);
@@ -1314,7 +1390,7 @@ extract_one(const SerFeatureParams *p, const float *pcm, size_t n, int want_mfcc
 	{
 		float	   *level_db = scratch + ser_spectral_scratch_size(tables);
 
-		power_floor = spectral_floor(p, tables, speech_level_db(p, pcm, n, T, level_db, level_db + T));
+		power_floor = spectral_floor(p, tables, speech_level_db(p, pcm, n, T, level_db, level_db + T, NULL));
 	}
 	for (size_t t = 0; t < T; t++)
 	{
