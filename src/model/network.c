@@ -538,10 +538,11 @@ plan_acts(const SerNet *net, SerNetActs *a, Carver *c)
 	bool		keep = (a->mode == SER_NET_TRAIN);
 
 	/*
-	 * The backward pass reads the input after the caller may have reused
-	 * it, so a training pass keeps a copy; an inference pass reads the
-	 * caller's arrays, which outlive it (a copy per network was 220 kB of a
-	 * 3.5 s clip's features, six times a prediction).
+	 * A training pass keeps a copy of its input: the backward pass reads it
+	 * later, and ser_net_forward does not ask its caller to keep the arrays
+	 * that long.  Nothing reads an inference pass's input after the pass,
+	 * so it reads the caller's arrays in place (a copy per network was
+	 * 220 kB of a 3.5 s clip's features, six times a prediction).
 	 */
 	a->x_copy = keep ? carve(c, n * L->F) : NULL;
 	a->xu_copy = keep ? carve(c, nb * L->D) : NULL;
