@@ -316,6 +316,10 @@ sigmoidf(float v)
 	return 1.0f / (1.0f + expf(-v));
 }
 
+/* Four floats (and their bits) for the loops the compiler does not vectorise itself. */
+typedef float Vec4 __attribute__((vector_size(16)));
+typedef int32_t Vec4i __attribute__((vector_size(16)));
+
 /* Channels up to which ser_se_forward sums a clip's rows into a local array. */
 #define SE_ROW_CHANNELS 256
 
@@ -347,9 +351,6 @@ scale_rows(const float *restrict x, const float *restrict g, int len, int c, flo
  * call, they went one by one).  Each value sees the same operations in the
  * same order; a NaN stays NaN through the clamp, as before.
  */
-typedef float Vec4 __attribute__((vector_size(16)));
-typedef int32_t Vec4i __attribute__((vector_size(16)));
-
 static void
 tanh_inplace(float *restrict u, size_t n)
 {
@@ -385,9 +386,9 @@ tanh_inplace(float *restrict u, size_t n)
 		c = c > 15.0f ? 15.0f : (c < -15.0f ? -15.0f : c);
 		u[i] = 2.0f * c;
 	}
-	for (size_t i = 0; i < n; i++)
+	for (i = 0; i < n; i++)
 		u[i] = expf(u[i]);
-	for (size_t i = 0; i < n; i++)
+	for (i = 0; i < n; i++)
 		u[i] = 1.0f - 2.0f / (u[i] + 1.0f);
 }
 
