@@ -595,36 +595,51 @@ typedef struct MelTimes
 	double		sum_squares;
 } MelTimes;
 
+/*
+ * The sums are kept sum by sum (sums[MEL_S1 * n_mels + band], ...), not
+ * band by band: each band's additions are the same, and the compiler adds
+ * two bands at a time, which it could not over the interleaved layout.
+ */
+static inline void
+mel_power_sums(const float *restrict log_mel, int n_mels, double time, const double *restrict shift,
+			   double *restrict s1, double *restrict s2, double *restrict s3, double *restrict s4,
+			   double *restrict st)
+{
+	for (int b = 0; b < n_mels; b++)
+	{
+		double		y = (double) log_mel[b] - shift[b];
+		double		y2 = y * y;
+
+		s1[b] += y;
+		s2[b] += y2;
+		s3[b] += y2 * y;
+		s4[b] += y2 * y2;
+		st[b] += time * y;
+	}
+}
+
 static inline void
 mel_sums_add(double *sums, MelTimes *times, const float *log_mel, int n_mels, size_t t, double frame_seconds)
 {
 	double		time = (double) t * frame_seconds;
-	bool		first = times->count == 0;
+	double	   *min = sums + (size_t) MEL_MIN * n_mels;
+	double	   *max = sums + (size_t) MEL_MAX * n_mels;
 
+	if (times->count == 0)
+		for (int b = 0; b < n_mels; b++)
+			sums[(size_t) MEL_SHIFT * n_mels + b] = min[b] = max[b] = log_mel[b];
 	times->count++;
 	times->sum += time;
 	times->sum_squares += time * time;
+	mel_power_sums(log_mel, n_mels, time, sums + (size_t) MEL_SHIFT * n_mels, sums + (size_t) MEL_S1 * n_mels,
+				   sums + (size_t) MEL_S2 * n_mels, sums + (size_t) MEL_S3 * n_mels,
+				   sums + (size_t) MEL_S4 * n_mels, sums + (size_t) MEL_ST * n_mels);
 	for (int b = 0; b < n_mels; b++)
 	{
-		double	   *s = sums + (size_t) b * MEL_SUMS;
 		double		x = log_mel[b];
-		double		y,
-					y2;
 
-		if (first)
-		{
-			s[MEL_SHIFT] = x;
-			s[MEL_MIN] = s[MEL_MAX] = x;
-		}
-		y = x - s[MEL_SHIFT];
-		y2 = y * y;
-		s[MEL_S1] += y;
-		s[MEL_S2] += y2;
-		s[MEL_S3] += y2 * y;
-		s[MEL_S4] += y2 * y2;
-		s[MEL_ST] += time * y;
-		s[MEL_MIN] = x < s[MEL_MIN] ? x : s[MEL_MIN];
-		s[MEL_MAX] = x > s[MEL_MAX] ? x : s[MEL_MAX];
+		min[b] = x < min[b] ? x : min[b];
+		max[b] = x > max[b] ? x : max[b];
 	}
 }
 
@@ -633,8 +648,10 @@ mel_sums_add(double *sums, MelTimes *times, const float *log_mel, int n_mels, si
  * out of T, as column_stats defines them.
  */
 static void
-mel_moments(const double *s, const MelTimes *times, size_t T, double frame_seconds, float *out)
+mel_moments(const double *sums, int n_mels, int band, const MelTimes *times, size_t T, double frame_seconds,
+			float *out)
 {
+	double		s[MEL_SUMS];
 	double		n = (double) times->count;
 	double		mean_y,
 				e2,
@@ -651,6 +668,8 @@ mel_moments(const double *s, const MelTimes *times, size_t T, double frame_secon
 		out[i] = 0.0f;
 	if (times->count == 0)
 		return;
+	for (int f = 0; f < MEL_SUMS; f++)
+		s[f] = sums[(size_t) f * n_mels + band];
 	mean_y = s[MEL_S1] / n;
 	e2 = s[MEL_S2] / n;
 	e3 = s[MEL_S3] / n;
@@ -741,7 +760,7 @@ typedef struct ExtractWork
 	SerPitchTrack track;
 	float	   *own_matrix;		/* the work matrix when frames are not kept */
 	float	   *spectral_scratch;
-	double	   *mel_sums;		/* per band: MelSums */
+	double	   *mel_sums;		/* MEL_SUMS arrays of n_mels (mel_sums_add) */
 	MelTimes	mel_times;
 	float	   *level_db;		/* the frames' RMS in dB, for the activity gate */
 	float	   *frame_rms;		/* and the RMS itself (in level_db's allocation) */
@@ -897,7 +916,7 @@ utterance_stats(const SerFeatureParams *p, const FrameLayout *l, const WorkMatri
 			if (column >= l->log_mel && column < l->log_mel + p->n_mels)
 			{
 				/* summarised during the frame loop, whether or not frames are kept */
-				mel_moments(w->mel_sums + (size_t) c * MEL_SUMS, &w->mel_times, T, frame_seconds, v + at);
+				mel_moments(w->mel_sums, p->n_mels, c, &w->mel_times, T, frame_seconds, v + at);
 				at += per;
 				continue;
 			}
