@@ -5,6 +5,7 @@
 #include "features/features.h"
 #include "features/pitch.h"
 #include "features/spectral.h"
+#include "features/vec.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -594,36 +595,51 @@ typedef struct MelTimes
 	double		sum_squares;
 } MelTimes;
 
+/*
+ * The sums are kept sum by sum (sums[MEL_S1 * n_mels + band], ...), not
+ * band by band: each band's additions are the same, and the compiler adds
+ * two bands at a time, which it could not over the interleaved layout.
+ */
+static inline void
+mel_power_sums(const float *restrict log_mel, int n_mels, double time, const double *restrict shift,
+			   double *restrict s1, double *restrict s2, double *restrict s3, double *restrict s4,
+			   double *restrict st)
+{
+	for (int b = 0; b < n_mels; b++)
+	{
+		double		y = (double) log_mel[b] - shift[b];
+		double		y2 = y * y;
+
+		s1[b] += y;
+		s2[b] += y2;
+		s3[b] += y2 * y;
+		s4[b] += y2 * y2;
+		st[b] += time * y;
+	}
+}
+
 static inline void
 mel_sums_add(double *sums, MelTimes *times, const float *log_mel, int n_mels, size_t t, double frame_seconds)
 {
 	double		time = (double) t * frame_seconds;
-	bool		first = times->count == 0;
+	double	   *min = sums + (size_t) MEL_MIN * n_mels;
+	double	   *max = sums + (size_t) MEL_MAX * n_mels;
 
+	if (times->count == 0)
+		for (int b = 0; b < n_mels; b++)
+			sums[(size_t) MEL_SHIFT * n_mels + b] = min[b] = max[b] = log_mel[b];
 	times->count++;
 	times->sum += time;
 	times->sum_squares += time * time;
+	mel_power_sums(log_mel, n_mels, time, sums + (size_t) MEL_SHIFT * n_mels, sums + (size_t) MEL_S1 * n_mels,
+				   sums + (size_t) MEL_S2 * n_mels, sums + (size_t) MEL_S3 * n_mels,
+				   sums + (size_t) MEL_S4 * n_mels, sums + (size_t) MEL_ST * n_mels);
 	for (int b = 0; b < n_mels; b++)
 	{
-		double	   *s = sums + (size_t) b * MEL_SUMS;
 		double		x = log_mel[b];
-		double		y,
-					y2;
 
-		if (first)
-		{
-			s[MEL_SHIFT] = x;
-			s[MEL_MIN] = s[MEL_MAX] = x;
-		}
-		y = x - s[MEL_SHIFT];
-		y2 = y * y;
-		s[MEL_S1] += y;
-		s[MEL_S2] += y2;
-		s[MEL_S3] += y2 * y;
-		s[MEL_S4] += y2 * y2;
-		s[MEL_ST] += time * y;
-		s[MEL_MIN] = x < s[MEL_MIN] ? x : s[MEL_MIN];
-		s[MEL_MAX] = x > s[MEL_MAX] ? x : s[MEL_MAX];
+		min[b] = x < min[b] ? x : min[b];
+		max[b] = x > max[b] ? x : max[b];
 	}
 }
 
@@ -632,8 +648,10 @@ mel_sums_add(double *sums, MelTimes *times, const float *log_mel, int n_mels, si
  * out of T, as column_stats defines them.
  */
 static void
-mel_moments(const double *s, const MelTimes *times, size_t T, double frame_seconds, float *out)
+mel_moments(const double *sums, int n_mels, int band, const MelTimes *times, size_t T, double frame_seconds,
+			float *out)
 {
+	double		s[MEL_SUMS];
 	double		n = (double) times->count;
 	double		mean_y,
 				e2,
@@ -650,6 +668,8 @@ mel_moments(const double *s, const MelTimes *times, size_t T, double frame_secon
 		out[i] = 0.0f;
 	if (times->count == 0)
 		return;
+	for (int f = 0; f < MEL_SUMS; f++)
+		s[f] = sums[(size_t) f * n_mels + band];
 	mean_y = s[MEL_S1] / n;
 	e2 = s[MEL_S2] / n;
 	e3 = s[MEL_S3] / n;
@@ -740,9 +760,10 @@ typedef struct ExtractWork
 	SerPitchTrack track;
 	float	   *own_matrix;		/* the work matrix when frames are not kept */
 	float	   *spectral_scratch;
-	double	   *mel_sums;		/* per band: MelSums */
+	double	   *mel_sums;		/* MEL_SUMS arrays of n_mels (mel_sums_add) */
 	MelTimes	mel_times;
 	float	   *level_db;		/* the frames' RMS in dB, for the activity gate */
+	float	   *frame_rms;		/* and the RMS itself (in level_db's allocation) */
 	uint8_t    *active;			/* per frame: passes the activity gate */
 	int32_t    *active_frames;	/* indices of active frames */
 	float	   *unit_spectrum;	/* extended descriptors: the previous frame's scaled magnitudes */
@@ -895,7 +916,7 @@ utterance_stats(const SerFeatureParams *p, const FrameLayout *l, const WorkMatri
 			if (column >= l->log_mel && column < l->log_mel + p->n_mels)
 			{
 				/* summarised during the frame loop, whether or not frames are kept */
-				mel_moments(w->mel_sums + (size_t) c * MEL_SUMS, &w->mel_times, T, frame_seconds, v + at);
+				mel_moments(w->mel_sums, p->n_mels, c, &w->mel_times, T, frame_seconds, v + at);
 				at += per;
 				continue;
 			}
@@ -927,11 +948,13 @@ compare_floats(const void *a, const void *b)
  * statistics), each frame's level left in level_db[0..T).  A quantile near
  * the top measures the speech even when pauses fill most of the recording,
  * and the level moves with the recording's gain, so what is measured
- * against it does not.  sorted holds T floats.  -200 for no frames.
+ * against it does not.  sorted holds T floats.  -200 for no frames.  With
+ * rms not NULL, each frame's RMS is left in rms[0..T): the rms column, which
+ * ser_spectral_frame then need not sum again.
  */
 static double
 speech_level_db(const SerFeatureParams *p, const float *pcm, size_t n, size_t T, float *level_db,
-				float *sorted)
+				float *sorted, float *rms_out)
 {
 	double		position,
 				fraction,
@@ -944,6 +967,8 @@ speech_level_db(const SerFeatureParams *p, const float *pcm, size_t n, size_t T,
 	{
 		float		rms = ser_frame_rms(p, pcm, n, t);
 
+		if (rms_out != NULL)
+			rms_out[t] = rms;
 		level_db[t] = (float) (20.0 * log10(fmax((double) rms, 1e-10)));
 	}
 	memcpy(sorted, level_db, T * sizeof(float));
@@ -1045,12 +1070,24 @@ band_sum(const float *power, BandBins b)
 	return s;
 }
 
+/*
+ * The largest power in the band, 0 when it is empty.  Four lanes of maxps
+ * then the lanes: a maximum of non-NaN values (a power spectrum of finite
+ * samples) is the same value in any order.
+ */
 static double
 band_max(const float *power, BandBins b)
 {
-	double		s = 0.0;
+	SerVec4		lanes = ser_vec4_splat(0.0f);
+	float		s;
+	int			k = b.first;
 
-	for (int k = b.first; k <= b.last; k++)
+	for (; k + 4 <= b.last + 1; k += 4)
+		lanes = ser_vec4_max(ser_vec4_load(power + k), lanes);
+	s = lanes[0];
+	for (int lane = 1; lane < 4; lane++)
+		s = lanes[lane] > s ? lanes[lane] : s;
+	for (; k <= b.last; k++)
 		s = power[k] > s ? power[k] : s;
 	return s;
 }
@@ -1070,7 +1107,8 @@ band_slope(const float *power, BandBins b, double bin_khz)
 	for (int k = b.first; k <= b.last; k++)
 	{
 		double		x = k * bin_khz;
-		double		y = 10.0 * log10(fmax((double) power[k], BAND_POWER_FLOOR));
+		/* fmax without its call: a power is never NaN */
+		double		y = 10.0 * log10((double) power[k] > BAND_POWER_FLOOR ? (double) power[k] : BAND_POWER_FLOOR);
 
 		sx += x;
 		sy += y;
@@ -1096,11 +1134,45 @@ extended_frame(const SerSpectralTables *tables, const ExtendedBands *e, const fl
 	double		total = 0.0,
 				distance = 0.0,
 				scale;
+	int			k;
 
-	for (int k = 0; k < tables->n_bins; k++)
+	for (k = 0; k < tables->n_bins; k++)
 		total += power[k];
 	scale = total > 0.0 ? 1.0 / sqrt(total) : 0.0;
-	for (int k = 0; k < tables->n_bins; k++)
+	k = 0;
+#if defined(__SSE2__)
+
+	/*
+	 * Four bins a step: the square roots, scaling and roundings lane by lane
+	 * (sqrtpd, mulpd, cvtpd2ps: the scalar code's operations), the distance
+	 * still summed bin after bin; one bin at a time the square roots took
+	 * more than all the rest of the extended descriptors.
+	 */
+	{
+		__m128d		scale2 = _mm_set1_pd(scale);
+
+		for (; k + 4 <= tables->n_bins; k += 4)
+		{
+			__m128		p4 = _mm_loadu_ps(power + k);
+			__m128		u4 = _mm_movelh_ps(_mm_cvtpd_ps(_mm_mul_pd(_mm_sqrt_pd(_mm_cvtps_pd(p4)), scale2)),
+										   _mm_cvtpd_ps(_mm_mul_pd(_mm_sqrt_pd(_mm_cvtps_pd(_mm_movehl_ps(p4, p4))),
+																   scale2)));
+			__m128		prev = _mm_loadu_ps(unit + k);
+			__m128d		d_lo = _mm_sub_pd(_mm_cvtps_pd(u4), _mm_cvtps_pd(prev));
+			__m128d		d_hi = _mm_sub_pd(_mm_cvtps_pd(_mm_movehl_ps(u4, u4)), _mm_cvtps_pd(_mm_movehl_ps(prev, prev)));
+			double		dd[4];
+
+			_mm_storeu_pd(dd, _mm_mul_pd(d_lo, d_lo));
+			_mm_storeu_pd(dd + 2, _mm_mul_pd(d_hi, d_hi));
+			distance += dd[0];
+			distance += dd[1];
+			distance += dd[2];
+			distance += dd[3];
+			_mm_storeu_ps(unit + k, u4);
+		}
+	}
+#endif
+	for (; k < tables->n_bins; k++)
 	{
 		float		u = (float) (sqrt((double) power[k]) * scale);
 		double		d = (double) u - unit[k];
@@ -1117,10 +1189,27 @@ extended_frame(const SerSpectralTables *tables, const ExtendedBands *e, const fl
 	*slope_high = (float) band_slope(power, e->slope_high, bin_khz);
 }
 
-/* The extractors' input contract: no NaN or infinity in the samples. */
+/*
+ * The extractors' input contract: no NaN or infinity in the samples.  The
+ * test is on the bits, which the compiler does four samples at a time: a
+ * float is not finite when its exponent is all ones, and adding one to the
+ * exponent field then carries into the sign bit.  Only a failure is looked
+ * for sample by sample, to name it.
+ */
 static SerStatus
 check_finite(const float *pcm, size_t n, SerError *err)
 {
+	uint32_t	seen = 0;
+
+	for (size_t i = 0; i < n; i++)
+	{
+		uint32_t	u;
+
+		memcpy(&u, &pcm[i], sizeof(u));
+		seen |= (u & 0x7f800000u) + 0x00800000u;
+	}
+	if ((seen & 0x80000000u) == 0)
+		return SER_OK;
 	for (size_t i = 0; i < n; i++)
 		if (!isfinite(pcm[i]))
 			return ser_error(err, SER_ENONFINITE, "audio sample %zu is not finite", i);
@@ -1184,7 +1273,7 @@ ser_extract_features(const SerFeatureParams *p, const float *pcm, size_t n, int 
 	w.spectral_scratch = ser_malloc_array(ser_spectral_scratch_size(tables) + (size_t) p->n_mels,
 										  sizeof(float));
 	w.mel_sums = ser_calloc((size_t) MEL_SUMS * (size_t) p->n_mels, sizeof(double));
-	w.level_db = ser_malloc_array(rows, sizeof(float));
+	w.level_db = ser_malloc_array(rows, 2 * sizeof(float));
 	w.active = ser_malloc_array(rows, sizeof(uint8_t));
 	w.values = ser_malloc_array(rows, sizeof(float));
 	if (m.base == NULL || w.spectral_scratch == NULL || w.mel_sums == NULL || w.level_db == NULL
@@ -1193,7 +1282,10 @@ ser_extract_features(const SerFeatureParams *p, const float *pcm, size_t n, int 
 							out, &w);
 	mel_row = w.spectral_scratch + ser_spectral_scratch_size(tables);
 	if (p->activity_gate_db > 0.0 || p->spectral_floor_db > 0.0 || p->extended_descriptors)
-		level = speech_level_db(p, pcm, n, T, w.level_db, w.values);
+	{
+		w.frame_rms = w.level_db + rows;
+		level = speech_level_db(p, pcm, n, T, w.level_db, w.values, w.frame_rms);
+	}
 	if (p->extended_descriptors)
 	{
 		/*
@@ -1233,8 +1325,11 @@ ser_extract_features(const SerFeatureParams *p, const float *pcm, size_t n, int 
 		so.rolloff = work_at(&m, t, l.rolloff);
 		so.flatness = work_at(&m, t, l.flatness);
 		so.zcr = work_at(&m, t, l.zcr);
-		so.rms = work_at(&m, t, l.rms);
+		/* the same value as the frame loop would compute, summed once */
+		so.rms = w.frame_rms != NULL ? NULL : work_at(&m, t, l.rms);
 		ser_spectral_frame(tables, pcm, n, t, w.spectral_scratch, &so);
+		if (w.frame_rms != NULL)
+			*work_at(&m, t, l.rms) = w.frame_rms[t];
 		if (w.active[t])
 			mel_sums_add(w.mel_sums, &w.mel_times, log_mel, p->n_mels, t,
 						 (double) p->hop_length / p->sample_rate);
@@ -1314,7 +1409,7 @@ extract_one(const SerFeatureParams *p, const float *pcm, size_t n, int want_mfcc
 	{
 		float	   *level_db = scratch + ser_spectral_scratch_size(tables);
 
-		power_floor = spectral_floor(p, tables, speech_level_db(p, pcm, n, T, level_db, level_db + T));
+		power_floor = spectral_floor(p, tables, speech_level_db(p, pcm, n, T, level_db, level_db + T, NULL));
 	}
 	for (size_t t = 0; t < T; t++)
 	{

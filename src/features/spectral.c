@@ -34,6 +34,9 @@ tables_release(SerSpectralTables *t)
 	free(t->mel_first);
 	free(t->mel_count);
 	free(t->mel_weights);
+	free(t->mel_group_count);
+	free(t->mel_group_offset);
+	free(t->mel_group_weights);
 	free(t->dct);
 	free(t->chroma);
 	free(t->band_low);
@@ -117,6 +120,47 @@ build_mel(SerSpectralTables *t, SerError *err)
 		t->mel_count[b] = last - first + 1;
 	}
 	free(edges);
+	return SER_OK;
+}
+
+/*
+ * The mel filters laid out four bands to a vector (spectral.h): band
+ * 4g + j's weight of its tap k at mel_group_weights[4 (offset[g] + k) + j].
+ */
+static SerStatus
+build_mel_groups(SerSpectralTables *t, SerError *err)
+{
+	int			n_mels = t->params.n_mels;
+	int			groups = (n_mels + 3) / 4;
+	size_t		taps = 0;
+
+	t->n_mel_groups = groups;
+	t->mel_group_count = malloc((size_t) groups * sizeof(int));
+	t->mel_group_offset = malloc((size_t) groups * sizeof(int));
+	if (t->mel_group_count == NULL || t->mel_group_offset == NULL)
+		return ser_error(err, SER_ENOMEM, "out of memory for the mel filterbank");
+	for (int g = 0; g < groups; g++)
+	{
+		int			count = 0;
+
+		for (int b = 4 * g; b < 4 * g + 4 && b < n_mels; b++)
+			if (t->mel_count[b] > count)
+				count = t->mel_count[b];
+		t->mel_group_count[g] = count;
+		t->mel_group_offset[g] = (int) taps;
+		taps += (size_t) count;
+	}
+	t->mel_group_weights = calloc(4 * taps, sizeof(float));
+	if (t->mel_group_weights == NULL)
+		return ser_error(err, SER_ENOMEM, "out of memory for the mel filterbank");
+	for (int b = 0; b < n_mels; b++)
+	{
+		const float *w = t->mel_weights + (size_t) b * t->n_bins + t->mel_first[b];
+		float	   *dst = t->mel_group_weights + 4 * (size_t) t->mel_group_offset[b / 4] + b % 4;
+
+		for (int k = 0; k < t->mel_count[b]; k++)
+			dst[4 * (size_t) k] = w[k];
+	}
 	return SER_OK;
 }
 
@@ -295,6 +339,7 @@ ser_spectral_tables_get(const SerFeatureParams *p, const SerSpectralTables **tab
 		t->freqs[k] = (float) ((double) k * p->sample_rate / p->n_fft);
 
 	if ((status = build_mel(t, err)) != SER_OK
+		|| (status = build_mel_groups(t, err)) != SER_OK
 		|| (status = build_chroma(t, err)) != SER_OK
 		|| (status = build_contrast(t, err)) != SER_OK
 		|| (status = ser_real_fft_get(p->n_fft, &t->fft, err)) != SER_OK)
@@ -630,8 +675,20 @@ ser_spectral_frame(const SerSpectralTables *tables, const float *pcm, size_t n, 
 		}
 	ser_real_fft_power(tables->fft, power);
 	if (out->power_floor > 0.0f)
-		for (int k = 0; k < n_bins; k++)
-			power[k] = power[k] > out->power_floor ? power[k] : out->power_floor;
+	{
+		/*
+		 * maxps is the scalar "power > floor ? power : floor" lane by lane;
+		 * written over out->power_floor the loop could not be vectorised
+		 * (power might have been that float), and took a tenth of a frame.
+		 */
+		const SerVec4 floor4 = ser_vec4_splat(out->power_floor);
+		int			k;
+
+		for (k = 0; k + 4 <= n_bins; k += 4)
+			ser_vec4_store(power + k, ser_vec4_max(ser_vec4_load(power + k), floor4));
+		for (; k < n_bins; k++)
+			power[k] = power[k] > floor4[0] ? power[k] : floor4[0];
+	}
 	for (int k = n_bins; k < stride; k++)
 		power[k] = 0.0f;		/* the vector loops below read whole blocks of 8 */
 	for (int k = 0; k < stride; k += 4)
@@ -639,15 +696,31 @@ ser_spectral_frame(const SerSpectralTables *tables, const float *pcm, size_t n, 
 
 	if (out->log_mel || out->mfcc)
 	{
-		for (int b = 0; b < p->n_mels; b++)
+		/*
+		 * Four bands at a time, one per lane: each lane adds its band's
+		 * products in the band's own order (mulps and addps are the scalar
+		 * operations lane by lane), then products of zero weights, which
+		 * leave a sum of non-negative terms as it is.  Band by band, the
+		 * three-tap filters of the low bands were mostly loop overhead.
+		 * A lane past its band's taps reads bins beyond them: at most
+		 * n_bins - 1 + n_bins, inside power and magnitude, both finite.
+		 */
+		for (int g = 0; g < tables->n_mel_groups; g++)
 		{
-			const float *w = tables->mel_weights + (size_t) b * n_bins + tables->mel_first[b];
-			const float *pw = power + tables->mel_first[b];
-			float		acc = 0.0f;
+			const float *w = tables->mel_group_weights + 4 * (size_t) tables->mel_group_offset[g];
+			const float *pw[4];
+			SerVec4		acc = {0, 0, 0, 0};
 
-			for (int k = 0; k < tables->mel_count[b]; k++)
-				acc += w[k] * pw[k];
-			mel[b] = acc;
+			for (int j = 0; j < 4; j++)
+				pw[j] = power + (4 * g + j < p->n_mels ? tables->mel_first[4 * g + j] : 0);
+			for (int k = 0; k < tables->mel_group_count[g]; k++)
+			{
+				SerVec4		pk = {pw[0][k], pw[1][k], pw[2][k], pw[3][k]};
+
+				acc += ser_vec4_load(w + 4 * (size_t) k) * pk;
+			}
+			for (int j = 0; j < 4 && 4 * g + j < p->n_mels; j++)
+				mel[4 * g + j] = acc[j];
 		}
 		power_to_db(mel, p->n_mels, log_floor, mel);
 		if (out->log_mel)
@@ -900,7 +973,8 @@ ser_spectral_frame(const SerSpectralTables *tables, const float *pcm, size_t n, 
 			SerVec4i	changes = {0, 0, 0, 0};	/* -1 per sign change */
 			int			i;
 
-			energy = ser_sum_squares(x, win);
+			if (out->rms)
+				energy = ser_sum_squares(x, win);
 			for (i = 1; i + 4 <= win; i += 4)
 				changes += (ser_vec4_load(x + i) <= negative) ^ (ser_vec4_load(x + i - 1) <= negative);
 			crossings = -(changes[0] + changes[1] + changes[2] + changes[3]);

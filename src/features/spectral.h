@@ -56,6 +56,16 @@ typedef struct SerSpectralTables
 	int		   *mel_first;		/* n_mels: first bin with a non-zero weight */
 	int		   *mel_count;		/* n_mels: number of bins from mel_first */
 	float	   *mel_weights;	/* n_mels x n_bins, dense rows, read from mel_first */
+	/*
+	 * The same filters four bands at a time (spectral.c): for group g of
+	 * bands 4g..4g+3, mel_group_count[g] taps, their weights lane by lane
+	 * from mel_group_weights + 4 * mel_group_offset[g] (zero past a band's
+	 * own taps and for bands past n_mels).
+	 */
+	int			n_mel_groups;	/* ceil(n_mels / 4) */
+	int		   *mel_group_count;
+	int		   *mel_group_offset;
+	float	   *mel_group_weights;
 	float	   *dct;			/* n_mels x dct_stride (band-major, zero-padded) */
 	int			dct_stride;		/* n_mfcc rounded up to a multiple of 4 */
 	float	   *chroma;			/* n_bins x chroma_stride (bin-major, zero-padded) */

@@ -5,6 +5,7 @@
 #include "model/model.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -345,13 +346,13 @@ ser_model_check_speaker_profile(const SerModel *model, const float *profile, siz
 /* ---- prediction ---- */
 
 /*
- * One member's class probabilities: the input (speaker profile already
- * subtracted) normalised with the member's statistics into the scratch
- * x_norm, then the forward pass.
+ * One member's class probabilities: the input frames[T][F] and utt[D]
+ * (speaker profile already subtracted) normalised with the member's
+ * statistics into the scratch x_norm, then the forward pass.
  */
 static SerStatus
-member_probs(const SerModelMember *mb, const float *raw, int n_frames, float *x_norm, float *probs,
-			 SerError *err)
+member_probs(const SerModelMember *mb, const float *frames, int n_frames, const float *utt, float *x_norm,
+			 float *probs, SerError *err)
 {
 	const SerNetConfig *cfg = &mb->net->cfg;
 	int			F = cfg->n_frame_features;
@@ -361,8 +362,7 @@ member_probs(const SerModelMember *mb, const float *raw, int n_frames, float *x_
 	SerNetActs *acts;
 	SerStatus	st;
 
-	ser_normalise_clip(&mb->norm, cfg->frame_cmn != 0, raw, n_frames, F, raw + (size_t) n_frames * F,
-					   cfg->n_utt_features, x_norm, xu);
+	ser_normalise_clip(&mb->norm, cfg->frame_cmn != 0, frames, n_frames, F, utt, cfg->n_utt_features, x_norm, xu);
 	st = ser_net_forward(mb->net, SER_NET_EVAL, &seqs, x_norm, xu, NULL, &acts, err);
 	if (st != SER_OK)
 		return st;
@@ -371,10 +371,33 @@ member_probs(const SerModelMember *mb, const float *raw, int n_frames, float *x_
 	return SER_OK;
 }
 
-/* Copy frames[T][F] then utt[D] into raw, refusing non-finite values. */
-static SerStatus
-copy_finite_input(const float *frames, int n_frames, int F, const float *utt, int D, float *raw, SerError *err)
+/*
+ * Whether v[0..n) are all finite, on the bits: a float is not finite when
+ * its exponent is all ones, and adding one to the exponent field then
+ * carries into the sign bit.  The compiler does this four values at a time;
+ * isfinite() in a loop that stops at the first failure it does one by one.
+ */
+static bool
+values_finite(const float *v, size_t n)
 {
+	uint32_t	seen = 0;
+
+	for (size_t i = 0; i < n; i++)
+	{
+		uint32_t	u;
+
+		memcpy(&u, &v[i], sizeof(u));
+		seen |= (u & 0x7f800000u) + 0x00800000u;
+	}
+	return (seen & 0x80000000u) == 0;
+}
+
+/* Refuse frames[T][F] and utt[D] holding a non-finite value, naming the first. */
+static SerStatus
+check_finite_input(const float *frames, int n_frames, int F, const float *utt, int D, SerError *err)
+{
+	if (values_finite(frames, (size_t) n_frames * F) && values_finite(utt, (size_t) D))
+		return SER_OK;
 	for (int t = 0; t < n_frames; t++)
 		for (int i = 0; i < F; i++)
 		{
@@ -386,18 +409,14 @@ copy_finite_input(const float *frames, int n_frames, int F, const float *utt, in
 				ser_error_detail(err, "Frame %d, feature %d is %g.", t, i, (double) v);
 				return SER_ENONFINITE;
 			}
-			raw[(size_t) t * F + i] = v;
 		}
 	for (int i = 0; i < D; i++)
-	{
 		if (!isfinite(utt[i]))
 		{
 			ser_error(err, SER_ENONFINITE, "utterance features hold a non-finite value");
 			ser_error_detail(err, "Feature %d is %g.", i, (double) utt[i]);
 			return SER_ENONFINITE;
 		}
-		raw[(size_t) n_frames * F + i] = utt[i];
-	}
 	return SER_OK;
 }
 
@@ -412,8 +431,10 @@ all_finite(const float *v, int n)
 
 /*
  * The sum of the members' class probabilities into sum[K]: the input
- * checked, the speaker profile (or NULL) subtracted once, then every member
- * normalises and runs it.
+ * checked, the speaker profile (or NULL) subtracted once from a copy, then
+ * every member normalises and runs it.  Without a profile the members read
+ * the caller's features as they are: the copy was only ever for the
+ * subtraction.
  */
 static SerStatus
 members_sum(const SerModel *model, const float *frames, int n_frames, const float *utt,
@@ -422,29 +443,39 @@ members_sum(const SerModel *model, const float *frames, int n_frames, const floa
 	int			F = model->cfg.n_frame_features;
 	int			D = model->cfg.n_utt_features;
 	int			K = model->cfg.n_classes;
-	size_t		n_in = (size_t) n_frames * F + D;
+	size_t		n_frame_values = (size_t) n_frames * F;
+	size_t		n_in = n_frame_values + D;
+	bool		subtract = speaker_profile != NULL;
 	/* Kept per process and reused (network.h): no fresh mapping per call. */
-	float	   *raw = ser_net_input_take(2 * n_in);
+	float	   *buf = ser_net_input_take(subtract ? 2 * n_in : n_in);
 	float	   *x_norm;
 	float		member[SER_NET_MAX_CLASSES];
 	SerStatus	st;
 
-	if (raw == NULL)
+	if (buf == NULL)
 		return ser_error(err, SER_ENOMEM, "out of memory for the model input");
-	x_norm = raw + n_in;
-	st = copy_finite_input(frames, n_frames, F, utt, D, raw, err);
-	if (st == SER_OK && speaker_profile != NULL)
-		ser_profile_subtract(speaker_profile, F, D, raw, (size_t) n_frames, raw + (size_t) n_frames * F);
+	x_norm = buf;
+	st = check_finite_input(frames, n_frames, F, utt, D, err);
+	if (st == SER_OK && subtract)
+	{
+		float	   *raw = buf + n_in;
+
+		memcpy(raw, frames, sizeof(float) * n_frame_values);
+		memcpy(raw + n_frame_values, utt, sizeof(float) * D);
+		ser_profile_subtract(speaker_profile, F, D, raw, (size_t) n_frames, raw + n_frame_values);
+		frames = raw;
+		utt = raw + n_frame_values;
+	}
 	/* The first written, the others added. */
 	if (st == SER_OK)
-		st = member_probs(&model->members[0], raw, n_frames, x_norm, sum, err);
+		st = member_probs(&model->members[0], frames, n_frames, utt, x_norm, sum, err);
 	for (int k = 1; st == SER_OK && k < model->n_members; k++)
 	{
-		st = member_probs(&model->members[k], raw, n_frames, x_norm, member, err);
+		st = member_probs(&model->members[k], frames, n_frames, utt, x_norm, member, err);
 		for (int c = 0; st == SER_OK && c < K; c++)
 			sum[c] += member[c];
 	}
-	ser_net_input_give(raw);
+	ser_net_input_give(buf);
 	return st;
 }
 

@@ -87,6 +87,21 @@ ser_frames_subtract_mean(float *frames, int n_frames, int n_features)
 	}
 }
 
+/*
+ * out = (x - mean) / std over n features.  With restrict (the contract of
+ * ser_normalise_clip) the compiler divides four at a time; written over the
+ * struct's arrays it could not rule out that the output overwrites the
+ * statistics and divided one value at a time, a twentieth of a prediction.
+ * Each value is the same IEEE subtraction and division either way.
+ */
+static void
+standardise(const float *restrict x, const float *restrict mean, const float *restrict std, int n,
+			float *restrict out)
+{
+	for (int i = 0; i < n; i++)
+		out[i] = (x[i] - mean[i]) / std[i];
+}
+
 void
 ser_normalise_clip(const SerNormStats *stats, bool frame_cmn, const float *frames, int n_frames,
 				   int n_frame_features, const float *utt, int n_utt_features, float *frames_out, float *utt_out)
@@ -94,11 +109,8 @@ ser_normalise_clip(const SerNormStats *stats, bool frame_cmn, const float *frame
 	int			F = n_frame_features;
 
 	for (int t = 0; t < n_frames; t++)
-		for (int i = 0; i < F; i++)
-			frames_out[(size_t) t * F + i] = (frames[(size_t) t * F + i] - stats->frame_mean[i]) /
-				stats->frame_std[i];
-	for (int i = 0; i < n_utt_features; i++)
-		utt_out[i] = (utt[i] - stats->utt_mean[i]) / stats->utt_std[i];
+		standardise(frames + (size_t) t * F, stats->frame_mean, stats->frame_std, F, frames_out + (size_t) t * F);
+	standardise(utt, stats->utt_mean, stats->utt_std, n_utt_features, utt_out);
 	if (frame_cmn)
 		ser_frames_subtract_mean(frames_out, n_frames, F);
 }
