@@ -12,7 +12,7 @@
 void
 ser_wave_augment_default(SerWaveAugment *a)
 {
-	a->probability = 0.0f;		/* off by default: 0.5 measured no better (model/README.md) */
+	a->probability = 0.0f;		/* off here; the recipe (recipe.c) sets the shipped 0.5 */
 	a->speed_low = 0.9f;
 	a->speed_high = 1.1f;
 	a->gain_db = 6.0f;

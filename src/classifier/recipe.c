@@ -7,9 +7,11 @@
  * lists what each choice measured): 25 epochs on all training speakers and
  * no early stopping (holding out 15 % of the speakers for it cost 3 points
  * of UAR per network, as the epoch it picks on 3 speakers is noise),
- * weight decay 1e-3, speaker normalisation, an ensemble of 3 networks,
- * and for recordings without a profile an ensemble of 3 trained without
- * speaker normalisation; temperatures fitted on out-of-fold predictions.
+ * weight decay 1e-3, waveform perturbation of half the recordings each
+ * epoch (about a point of UAR for both kinds of network, at 2.2x the
+ * training time), speaker normalisation, an ensemble of 3 networks, and for
+ * recordings without a profile an ensemble of 3 trained without speaker
+ * normalisation; temperatures fitted on out-of-fold predictions.
  */
 #include "classifier/recipe.h"
 
@@ -30,7 +32,7 @@ static const SerRecipeArg recipe_args[] = {
 	{"validation_fraction", SER_RECIPE_REAL, 0.0, 0.0, 0.5,
 	"fraction of the recordings, by whole speakers, held out for early stopping; 0: none"},
 	{"augment", SER_RECIPE_BOOL, 1, 0, 1, "random crops and SpecAugment-style time and feature masks"},
-	{"perturbation", SER_RECIPE_REAL, 0.0, 0.0, 1.0,
+	{"perturbation", SER_RECIPE_REAL, 0.5, 0.0, 1.0,
 	"probability that a training recording is re-featurised after speed, gain and noise perturbation"},
 	{"seed", SER_RECIPE_SEED, 1, 0, 0, "seed of the first network; network k uses seed + k"},
 	{"speaker_normalisation", SER_RECIPE_BOOL, 1, 0, 1,

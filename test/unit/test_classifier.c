@@ -64,8 +64,8 @@ test_recipe(void)
 		in_range = in_range && st == SER_OK && ser_recipe_find(a->name) == a;
 	}
 	UNIT_OK(in_range && ser_recipe_arg(ser_recipe_arg_count()) == NULL, "every recipe default is in its range");
-	UNIT_OK(memcmp(&set, &spec, sizeof(spec)) == 0 && augment.probability == 0.0f,
-			"the default spec is the recipe's defaults");
+	UNIT_OK(memcmp(&set, &spec, sizeof(spec)) == 0 && augment.probability == 0.5f,
+			"the default spec is the recipe's defaults, with its waveform perturbation of 0.5");
 	UNIT_OK(spec.train.max_epochs == 25 && spec.ensemble == 3 && spec.speaker_normalisation &&
 			spec.train.min_lr == spec.train.lr / 100.0f, "the shipped recipe: 25 epochs, 3 networks, profiles");
 	UNIT_OK(ser_recipe_set_int(&set, &augment, "epochs", 0, &err) == SER_EINVAL &&
