@@ -15,6 +15,7 @@
  * refused files get libsndfile's checks and messages.
  */
 #include "audio/decode.h"
+#include "common/finite.h"
 #include "audio/flac.h"
 #include "audio/resample.h"
 
@@ -557,21 +558,6 @@ check_ogg_headers(const unsigned char *p, size_t len, SerError *err)
 	return status;
 }
 
-static bool
-block_is_finite(const float *x, size_t n)
-{
-	uint32_t	hits = 0;
-
-	for (size_t i = 0; i < n; i++)
-	{
-		uint32_t	bits;
-
-		memcpy(&bits, &x[i], sizeof(bits));
-		hits |= ((bits & 0x7F800000u) == 0x7F800000u);
-	}
-	return hits == 0;
-}
-
 static size_t
 first_non_finite(const float *x, size_t n)
 {
@@ -931,12 +917,8 @@ restart:
 			status = too_long(err, (double) (frames_read + n) / st.info.samplerate, max_duration);
 			goto fail;
 		}
-		/*
-		 * NaN and infinity have an all-ones exponent.  Testing the bits with
-		 * integer operations lets the compiler vectorise the scan; only a hit
-		 * is examined closely.
-		 */
-		if (may_hold_non_finite && !block_is_finite(st.block, (size_t) n * channels))
+		/* The scan is vectorised (common/finite.h); only a hit is examined closely. */
+		if (may_hold_non_finite && !ser_floats_finite(st.block, (size_t) n * channels))
 		{
 			size_t		bad = first_non_finite(st.block, (size_t) n * channels);
 			float		value = st.block[bad];
@@ -1055,7 +1037,7 @@ restart:
 		 * as one rather than clamped into a plausible-looking sample.
 		 */
 		clip_to_full_scale(st.out, st.out_len);
-		if (!block_is_finite(st.out, st.out_len))
+		if (!ser_floats_finite(st.out, st.out_len))
 		{
 			status = ser_error(err, SER_EINTERNAL, "resampling produced a non-finite sample");
 			goto fail;

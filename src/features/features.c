@@ -3,6 +3,7 @@
  * features.h for what is computed; spectral.c and pitch.c do the DSP.
  */
 #include "features/features.h"
+#include "common/finite.h"
 #include "features/pitch.h"
 #include "features/spectral.h"
 #include "features/vec.h"
@@ -1190,25 +1191,14 @@ extended_frame(const SerSpectralTables *tables, const ExtendedBands *e, const fl
 }
 
 /*
- * The extractors' input contract: no NaN or infinity in the samples.  The
- * test is on the bits, which the compiler does four samples at a time: a
- * float is not finite when its exponent is all ones, and adding one to the
- * exponent field then carries into the sign bit.  Only a failure is looked
- * for sample by sample, to name it.
+ * The extractors' input contract: no NaN or infinity in the samples
+ * (common/finite.h); only a failure is looked for sample by sample, to name
+ * it.
  */
 static SerStatus
 check_finite(const float *pcm, size_t n, SerError *err)
 {
-	uint32_t	seen = 0;
-
-	for (size_t i = 0; i < n; i++)
-	{
-		uint32_t	u;
-
-		memcpy(&u, &pcm[i], sizeof(u));
-		seen |= (u & 0x7f800000u) + 0x00800000u;
-	}
-	if ((seen & 0x80000000u) == 0)
+	if (ser_floats_finite(pcm, n))
 		return SER_OK;
 	for (size_t i = 0; i < n; i++)
 		if (!isfinite(pcm[i]))

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "features/profile.h"
+#include "common/finite.h"
 #include "model/calibration.h"
 
 static void
@@ -371,32 +372,11 @@ member_probs(const SerModelMember *mb, const float *frames, int n_frames, const 
 	return SER_OK;
 }
 
-/*
- * Whether v[0..n) are all finite, on the bits: a float is not finite when
- * its exponent is all ones, and adding one to the exponent field then
- * carries into the sign bit.  The compiler does this four values at a time;
- * isfinite() in a loop that stops at the first failure it does one by one.
- */
-static bool
-values_finite(const float *v, size_t n)
-{
-	uint32_t	seen = 0;
-
-	for (size_t i = 0; i < n; i++)
-	{
-		uint32_t	u;
-
-		memcpy(&u, &v[i], sizeof(u));
-		seen |= (u & 0x7f800000u) + 0x00800000u;
-	}
-	return (seen & 0x80000000u) == 0;
-}
-
 /* Refuse frames[T][F] and utt[D] holding a non-finite value, naming the first. */
 static SerStatus
 check_finite_input(const float *frames, int n_frames, int F, const float *utt, int D, SerError *err)
 {
-	if (values_finite(frames, (size_t) n_frames * F) && values_finite(utt, (size_t) D))
+	if (ser_floats_finite(frames, (size_t) n_frames * F) && ser_floats_finite(utt, (size_t) D))
 		return SER_OK;
 	for (int t = 0; t < n_frames; t++)
 		for (int i = 0; i < F; i++)
