@@ -53,6 +53,23 @@ die(const char *what, const SerError *err)
 	exit(1);
 }
 
+/*
+ * Write the ensemble's mean probabilities (sum over networks, divided in
+ * place) as n_clips x N_CLASSES raw floats, the clip order of the corpus:
+ * what fuse_probs reads.
+ */
+static void
+write_mean_probs(const char *path, float *sum, int n_clips, int networks)
+{
+	FILE	   *f = fopen(path, "wb");
+	size_t		count = (size_t) n_clips * N_CLASSES;
+
+	for (size_t j = 0; j < count; j++)
+		sum[j] /= (float) networks;
+	if (f == NULL || fwrite(sum, sizeof(float), count, f) != count || fclose(f) != 0)
+		die(path, NULL);
+}
+
 #include "ravdess_corpus.h"
 
 /* The profile a variant gives the test actor g: drawn from its own recordings, labels used only to pick calm ones. */
@@ -284,38 +301,14 @@ main(int argc, char **argv)
 		printf("ensemble of %d, no profile, on %s: fold-mean UAR %.4f ± %.4f; labels agree on %d of %d (%.4f)\n",
 			   networks, also_dir, m, sd, same, corpus.n_clips, (double) same / corpus.n_clips);
 		if (also_probs_out)
-		{
-			FILE	   *f = fopen(also_probs_out, "wb");
-			size_t		count = (size_t) also.n_clips * N_CLASSES;
-
-			for (size_t j = 0; j < count; j++)
-				also_sum[j] /= (float) networks;
-			if (f == NULL || fwrite(also_sum, sizeof(float), count, f) != count || fclose(f) != 0)
-				die(also_probs_out, NULL);
-		}
+			write_mean_probs(also_probs_out, also_sum, also.n_clips, networks);
 		free(also_sum);
 		ser_corpus_free(&also);
 	}
 	if (probs_out)
-	{
-		FILE	   *f = fopen(probs_out, "wb");
-		size_t		count = (size_t) corpus.n_clips * N_CLASSES;
-
-		for (size_t j = 0; j < count; j++)
-			sum[PROFILE_NONE][j] /= (float) networks;
-		if (f == NULL || fwrite(sum[PROFILE_NONE], sizeof(float), count, f) != count || fclose(f) != 0)
-			die(probs_out, NULL);
-	}
+		write_mean_probs(probs_out, sum[PROFILE_NONE], corpus.n_clips, networks);
 	if (profile_probs_out && spec.speaker_normalisation)
-	{
-		FILE	   *f = fopen(profile_probs_out, "wb");
-		size_t		count = (size_t) corpus.n_clips * N_CLASSES;
-
-		for (size_t j = 0; j < count; j++)
-			sum[PROFILE_ALL][j] /= (float) networks;
-		if (f == NULL || fwrite(sum[PROFILE_ALL], sizeof(float), count, f) != count || fclose(f) != 0)
-			die(profile_probs_out, NULL);
-	}
+		write_mean_probs(profile_probs_out, sum[PROFILE_ALL], corpus.n_clips, networks);
 	for (int v = 0; v < N_VARIANTS; v++)
 		free(sum[v]);
 	free(fold_of);
