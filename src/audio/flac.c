@@ -191,7 +191,14 @@ ser_flac_open(const void *data, size_t len, int min_rate, int max_rate, int max_
 	r->data = data;
 	r->len = len;
 	r->decoder = FLAC__stream_decoder_new();
-	if (r->decoder == NULL ||
+
+	/*
+	 * Parse every metadata block, as libsndfile does: libFLAC then judges
+	 * them all (a damaged VORBIS_COMMENT is an error there), so a stream
+	 * libsndfile refuses is not read here.  By default libFLAC would skip
+	 * all but STREAMINFO unread.
+	 */
+	if (r->decoder == NULL || !FLAC__stream_decoder_set_metadata_respond_all(r->decoder) ||
 		FLAC__stream_decoder_init_stream(r->decoder, read_cb, NULL, NULL, NULL, NULL, write_cb, metadata_cb,
 										 error_cb, r) != FLAC__STREAM_DECODER_INIT_STATUS_OK ||
 		!FLAC__stream_decoder_process_until_end_of_metadata(r->decoder) || r->failed || !r->have_info)

@@ -243,6 +243,52 @@ check_stream(const char *name, const unsigned char *data, size_t len)
 	free(copy);
 }
 
+/*
+ * Found by fuzz_decode: a VORBIS_COMMENT block whose vendor string is longer
+ * than the block, before sound audio frames.  libsndfile has libFLAC parse
+ * every metadata block and so refuses the stream; the fast path once let
+ * libFLAC skip the block unread and decoded it.  Made here from an encoded
+ * stream by lengthening the vendor string's declared length.
+ */
+static void
+check_damaged_vorbis_comment(void)
+{
+	SerDecodeOptions opts = {16000, 600};
+	size_t		len;
+	unsigned char *data = make_flac(16000, 1, 16, 8000, &len);
+	size_t		pos = 4;
+	bool		patched = false;
+	Outcome		a,
+				b;
+
+	while (data != NULL && pos + 8 <= len)
+	{
+		int			type = data[pos] & 0x7f;
+		bool		last = (data[pos] & 0x80) != 0;
+		size_t		block = ((size_t) data[pos + 1] << 16) | ((size_t) data[pos + 2] << 8) | data[pos + 3];
+
+		if (type == 4)			/* VORBIS_COMMENT: the vendor string's length comes first, little-endian */
+		{
+			uint32_t	vendor = (uint32_t) block + 10;
+
+			for (int i = 0; i < 4; i++)
+				data[pos + 4 + i] = (unsigned char) (vendor >> (8 * i));
+			patched = true;
+			break;
+		}
+		if (last)
+			break;
+		pos += 4 + block;
+	}
+	UNIT_OK(patched, "the encoder wrote a VORBIS_COMMENT block to damage");
+	decode_both(data, len, &opts, &a, &b);
+	UNIT_OK(a.status == SER_ECORRUPT && same_outcome(&a, &b),
+			"fuzz finding: a damaged VORBIS_COMMENT is libsndfile's error on both paths (%d: %s / %d: %s)",
+			(int) a.status, a.err.message, (int) b.status, b.err.message);
+	release(&a, &b);
+	free(data);
+}
+
 int
 main(void)
 {
@@ -280,6 +326,7 @@ main(void)
 				"fuzz finding: a long header before damaged frames is libsndfile's error (%s)", a.err.message);
 		release(&a, &b);
 	}
+	check_damaged_vorbis_comment();
 	for (size_t i = 0; i < sizeof(made) / sizeof(made[0]); i++)
 	{
 		char		name[64];
