@@ -2,15 +2,22 @@
  * model_cache.c — models for the SQL functions: 'default' is the model
  * shipped with the extension (a file in the installation's
  * share/extension directory), loaded once per backend and kept.  Any other
- * name is a row of ser_models, loaded once per statement (cached in the
- * call site's fn_extra), so a model replaced by ser_train is picked up by
- * the next statement.
+ * name is a row of ser_models.  A backend keeps the last NAMED_MODEL_SLOTS
+ * of those it used, each with the identity of the row version it was read
+ * from (table, xmin, ctid).  Once per statement and call site, a saved plan
+ * asks which version the statement's snapshot sees under that name — an
+ * index probe that reads no weights — and the weights are read and parsed
+ * again only when it is another one.  So a model replaced by ser_train (in
+ * this transaction or a committed one), a replacement rolled back, and a
+ * deleted model are all seen by the next statement, and a statement that
+ * calls a named model once does not pay for reading and parsing megabytes
+ * of weights (about 3.5 ms for a model of the shipped size).
  *
  * The networks' per-process workspace (network.c: the activations of a
  * prediction, kept between calls so that they are not mapped and
  * page-faulted again each time) goes with the models: it is released
- * whenever a loaded model's memory is, at the end of a statement that used
- * a named model; while only the shipped model is used it stays.
+ * whenever a loaded model's memory is, when a named model is replaced or
+ * evicted.
  */
 #include "postgres.h"
 
@@ -18,6 +25,7 @@
 
 #include "access/xact.h"
 #include "catalog/pg_type.h"
+#include "storage/itemptr.h"
 #include "executor/spi.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
@@ -36,6 +44,38 @@
 
 /* The shipped model, once per backend. */
 static LoadedModel *default_model = NULL;
+
+/*
+ * Named models: four cover a session that compares a few models, and bound
+ * what a backend keeps (each takes about its blob's size).
+ */
+#define NAMED_MODEL_SLOTS 4
+
+typedef struct NamedModel
+{
+	LoadedModel *lm;			/* NULL: a free slot */
+	Oid			relid;			/* the row version it was read from */
+	TransactionId xmin;
+	ItemPointerData ctid;
+	uint64		last_used;
+} NamedModel;
+
+static NamedModel named_models[NAMED_MODEL_SLOTS];
+static uint64 named_model_clock = 0;
+static uint64 named_model_serial = 0;
+
+/* The query for a name's row version, prepared once per backend (and schema). */
+static SPIPlanPtr row_version_plan = NULL;
+static char *row_version_schema = NULL;
+
+/* A call site's model for its current statement (fn_extra). */
+typedef struct CallSiteModel
+{
+	char	   *name;
+	uint64		serial;			/* the load it used */
+	TransactionId xid;			/* the statement it was checked in */
+	CommandId	cid;
+} CallSiteModel;
 
 const char *
 ser_name_for_message(const char *name)
@@ -189,9 +229,74 @@ ser_default_model_if_installed(void)
 	return default_model_load(true);
 }
 
-/* The weights of a row of ser_models; NULL if there is none. */
+/* Which row version of ser_models a name has in this statement's snapshot. */
+typedef struct RowVersion
+{
+	bool		found;
+	Oid			relid;
+	TransactionId xmin;
+	ItemPointerData ctid;
+} RowVersion;
+
+static void
+row_version_from_tuple(HeapTuple tuple, TupleDesc desc, RowVersion *v)
+{
+	bool		isnull;
+
+	v->found = true;
+	v->relid = DatumGetObjectId(SPI_getbinval(tuple, desc, 1, &isnull));
+	v->xmin = DatumGetTransactionId(SPI_getbinval(tuple, desc, 2, &isnull));
+	ItemPointerCopy((ItemPointer) DatumGetPointer(SPI_getbinval(tuple, desc, 3, &isnull)), &v->ctid);
+}
+
+static bool
+same_row_version(const NamedModel *slot, const RowVersion *v)
+{
+	return slot->relid == v->relid && TransactionIdEquals(slot->xmin, v->xmin) &&
+		ItemPointerEquals((ItemPointer) &slot->ctid, (ItemPointer) &v->ctid);
+}
+
+/* The row version under name, through a plan kept for the backend. */
+static void
+fetch_row_version(FunctionCallInfo fcinfo, const char *name, RowVersion *v)
+{
+	char	   *schema = ser_extension_schema(fcinfo);
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		args[1];
+	int			rc;
+
+	memset(v, 0, sizeof(*v));
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (row_version_plan == NULL || row_version_schema == NULL || strcmp(row_version_schema, schema) != 0)
+	{
+		char	   *sql = psprintf("SELECT tableoid, xmin, ctid FROM %s.ser_models WHERE name OPERATOR(pg_catalog.=) $1",
+								   quote_identifier(schema));
+		SPIPlanPtr	plan = SPI_prepare(sql, 1, argtypes);
+
+		if (plan == NULL)
+			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+		if (SPI_keepplan(plan) != 0)
+			elog(ERROR, "SPI_keepplan failed");
+		if (row_version_plan != NULL)
+			SPI_freeplan(row_version_plan);
+		row_version_plan = plan;
+		if (row_version_schema != NULL)
+			pfree(row_version_schema);
+		row_version_schema = MemoryContextStrdup(TopMemoryContext, schema);
+	}
+	args[0] = CStringGetTextDatum(name);
+	rc = SPI_execute_plan(row_version_plan, args, NULL, true, 1);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(rc));
+	if (SPI_processed == 1)
+		row_version_from_tuple(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, v);
+	SPI_finish();
+}
+
+/* The weights of a row of ser_models and the version they are from; NULL if there is none. */
 static bytea *
-fetch_model_weights(FunctionCallInfo fcinfo, const char *name)
+fetch_model_weights(FunctionCallInfo fcinfo, const char *name, RowVersion *v)
 {
 	Oid			argtypes[1] = {TEXTOID};
 	Datum		args[1];
@@ -199,8 +304,8 @@ fetch_model_weights(FunctionCallInfo fcinfo, const char *name)
 	char	   *sql;
 	int			rc;
 
-	ser_require_models_privilege(fcinfo, ACL_SELECT);
-	sql = psprintf("SELECT weights FROM %s.ser_models WHERE name OPERATOR(pg_catalog.=) $1",
+	memset(v, 0, sizeof(*v));
+	sql = psprintf("SELECT tableoid, xmin, ctid, weights FROM %s.ser_models WHERE name OPERATOR(pg_catalog.=) $1",
 				   quote_identifier(ser_extension_schema(fcinfo)));
 	args[0] = CStringGetTextDatum(name);
 	if (SPI_connect() != SPI_OK_CONNECT)
@@ -211,8 +316,9 @@ fetch_model_weights(FunctionCallInfo fcinfo, const char *name)
 	if (SPI_processed == 1)
 	{
 		bool		isnull;
-		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4, &isnull);
 
+		row_version_from_tuple(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, v);
 		if (!isnull)
 			result = (bytea *) SPI_datumTransfer(PointerGetDatum(PG_DETOAST_DATUM(d)), false, -1);
 	}
@@ -220,38 +326,97 @@ fetch_model_weights(FunctionCallInfo fcinfo, const char *name)
 	return result;
 }
 
-LoadedModel *
-ser_get_model(FunctionCallInfo fcinfo, const char *name)
+static NamedModel *
+named_model_slot(const char *name)
 {
-	LoadedModel *lm = (LoadedModel *) fcinfo->flinfo->fn_extra;
-	bytea	   *weights;
+	for (int i = 0; i < NAMED_MODEL_SLOTS; i++)
+		if (named_models[i].lm != NULL && strcmp(named_models[i].lm->name, name) == 0)
+			return &named_models[i];
+	return NULL;
+}
 
-	if (strcmp(name, SER_DEFAULT_MODEL_NAME) == 0)
-		return default_model_load(false);
-	/*
-	 * Reuse within one statement only: PL/pgSQL keeps a call site's fn_extra
-	 * for a whole transaction, and a later statement may follow a ser_train
-	 * that replaced the model.
-	 */
-	if (lm != NULL && strcmp(lm->name, name) == 0 &&
-		lm->xid == GetTopTransactionIdIfAny() && lm->cid == GetCurrentCommandId(false))
-		return lm;
-	if (lm != NULL)
-	{
-		MemoryContextDelete(lm->cxt);
-		fcinfo->flinfo->fn_extra = NULL;
-	}
-	weights = fetch_model_weights(fcinfo, name);
+/* The model of ser_models under name as this statement sees it, loading it when needed. */
+static LoadedModel *
+named_model(FunctionCallInfo fcinfo, const char *name)
+{
+	NamedModel *slot = named_model_slot(name);
+	RowVersion	version;
+	bytea	   *weights;
+	LoadedModel *lm;
+
+	ser_require_models_privilege(fcinfo, ACL_SELECT);
+	fetch_row_version(fcinfo, name, &version);
+	if (version.found && slot != NULL && same_row_version(slot, &version))
+		return slot->lm;
+	weights = version.found ? fetch_model_weights(fcinfo, name, &version) : NULL;
 	if (weights == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("model \"%s\" does not exist", ser_name_for_message(name)),
 				 errhint("Models are rows of ser_models, made by ser_train(); \"%s\" is the model shipped with ser.",
 						 SER_DEFAULT_MODEL_NAME)));
-	lm = load_model_blob(VARDATA_ANY(weights), VARSIZE_ANY_EXHDR(weights), name, fcinfo->flinfo->fn_mcxt);
-	lm->xid = GetTopTransactionIdIfAny();
-	lm->cid = GetCurrentCommandId(false);
-	fcinfo->flinfo->fn_extra = lm;
+	/* Parsed before anything is let go: a model that cannot be loaded leaves the cache as it was. */
+	lm = load_model_blob(VARDATA_ANY(weights), VARSIZE_ANY_EXHDR(weights), name, TopMemoryContext);
+	pfree(weights);
+	lm->serial = ++named_model_serial;
+	if (slot == NULL)
+	{
+		/* a free slot, else the one used longest ago */
+		slot = &named_models[0];
+		for (int i = 0; i < NAMED_MODEL_SLOTS && slot->lm != NULL; i++)
+			if (named_models[i].lm == NULL || named_models[i].last_used < slot->last_used)
+				slot = &named_models[i];
+	}
+	if (slot->lm != NULL)
+	{
+		LoadedModel *old = slot->lm;
+
+		slot->lm = NULL;
+		MemoryContextDelete(old->cxt);
+	}
+	slot->lm = lm;
+	slot->relid = version.relid;
+	slot->xmin = version.xmin;
+	ItemPointerCopy(&version.ctid, &slot->ctid);
+	return lm;
+}
+
+LoadedModel *
+ser_get_model(FunctionCallInfo fcinfo, const char *name)
+{
+	CallSiteModel *site = (CallSiteModel *) fcinfo->flinfo->fn_extra;
+	NamedModel *slot;
+	LoadedModel *lm;
+
+	if (strcmp(name, SER_DEFAULT_MODEL_NAME) == 0)
+		return default_model_load(false);
+
+	/*
+	 * The row version is looked up once per statement and call site: PL/pgSQL
+	 * keeps a call site's fn_extra for a whole transaction, and a later
+	 * statement may follow a ser_train that replaced the model.
+	 */
+	if (site != NULL && strcmp(site->name, name) == 0 && site->xid == GetTopTransactionIdIfAny() &&
+		site->cid == GetCurrentCommandId(false) && (slot = named_model_slot(name)) != NULL &&
+		slot->lm->serial == site->serial)
+	{
+		slot->last_used = ++named_model_clock;
+		return slot->lm;
+	}
+	lm = named_model(fcinfo, name);
+	slot = named_model_slot(name);
+	slot->last_used = ++named_model_clock;
+	if (site == NULL)
+		site = fcinfo->flinfo->fn_extra = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(CallSiteModel));
+	if (site->name == NULL || strcmp(site->name, name) != 0)
+	{
+		if (site->name != NULL)
+			pfree(site->name);
+		site->name = MemoryContextStrdup(fcinfo->flinfo->fn_mcxt, name);
+	}
+	site->serial = lm->serial;
+	site->xid = GetTopTransactionIdIfAny();
+	site->cid = GetCurrentCommandId(false);
 	return lm;
 }
 

@@ -27,15 +27,13 @@ typedef struct LoadedModel
 	int			n_classes;
 	char	  **class_names;	/* verified text */
 	size_t		blob_size;
-	/* For models of ser_models: the statement the cache was filled in. */
-	TransactionId xid;
-	CommandId	cid;
+	uint64		serial;			/* a model of ser_models: which load this is (model_cache.c) */
 } LoadedModel;
 
 /*
- * The model a call names: 'default' (the shipped file) from the backend
- * cache, others from ser_models, cached for the statement in the call
- * site's fn_extra.  Errors if there is none.
+ * The model a call names: 'default' (the shipped file), loaded once per
+ * backend, or a row of ser_models, kept per backend while that row version
+ * is the one the statement sees (model_cache.c).  Errors if there is none.
  */
 LoadedModel *ser_get_model(FunctionCallInfo fcinfo, const char *name);
 /* The shipped model, or NULL when its file is not installed. */
