@@ -61,6 +61,22 @@ BEGIN
     END IF;
   END LOOP;
 END $$;
+-- Several expressions on one clip in alternation, call after call, so that
+-- a change in the machine's speed during the run falls on all of them alike.
+CREATE FUNCTION bench_alternating(labels text[], exprs text[], repeats int) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE a bytea; t0 timestamptz;
+BEGIN
+  SELECT audio INTO a FROM clips WHERE name = 'wav48';
+  FOR i IN 1..repeats + 10 LOOP
+    FOR j IN 1..cardinality(exprs) LOOP
+      t0 := clock_timestamp();
+      EXECUTE 'SELECT ' || exprs[j] USING a;
+      IF i > 10 THEN
+        INSERT INTO timings VALUES (labels[j], extract(epoch FROM clock_timestamp() - t0) * 1000);
+      END IF;
+    END LOOP;
+  END LOOP;
+END $$;
 -- The first call of this backend, in ms.
 CREATE FUNCTION first_call(expr text, clip text) RETURNS float8 LANGUAGE plpgsql AS $$
 DECLARE a bytea; t0 timestamptz;
@@ -100,23 +116,25 @@ if psql -X -q -At -c "SELECT ser_model_info('default')" >/dev/null 2>&1; then
 	bench "ser_predict (decode, features, network)" 'ser_predict($1)'
 	bench "ser_predict (16 kHz WAV)" 'ser_predict($1)' wav16
 	bench "ser_predict (48 kHz FLAC)" 'ser_predict($1)' flac48
-	# What the number of networks costs: the shipped model with a speaker
-	# profile (three networks instead of six), and a model of one network per
-	# path (ser_train's ensemble => 1, alone_ensemble => 1), alone (two) and
-	# with a profile (one).  That model is trained here for one epoch on the
-	# clip: a prediction's cost depends on the architecture and the number of
-	# networks, not on the weights.
+	# What the number of networks costs, from the 48 kHz WAV, the four calls in
+	# alternation: the shipped model alone (six networks) and with a speaker
+	# profile (three), and a model of one network per path (ser_train's
+	# ensemble => 1, alone_ensemble => 1) alone (two) and with a profile (one).
+	# That model is trained here for one epoch on the clip: a prediction's
+	# cost depends on the architecture and the number of networks, not on the
+	# weights.
 	psql -X -q -c "SELECT ser_train('bench_1x1', \$q\$SELECT audio, label, speaker FROM clips,
 		        (VALUES ('angry', '1'), ('happy', '2'), ('angry', '3'), ('happy', '4')) v (label, speaker)
 		        WHERE name = 'wav48'\$q\$, ensemble => 1, alone_ensemble => 1, epochs => 1, calibrate => false,
 		        validation_fraction => 0)" \
 		-c "CREATE TABLE bench_profile AS SELECT ser_speaker_profile(audio) AS shipped,
 		        ser_speaker_profile(audio, 'bench_1x1') AS small FROM clips WHERE name = 'wav48'" >/dev/null
-	bench "ser_predict with a profile (3 networks)" \
-		'ser_predict($1, speaker_profile => (SELECT shipped FROM bench_profile))'
-	bench "ser_predict, 1 + 1 networks, alone (2)" "ser_predict(\$1, 'bench_1x1')"
-	bench "ser_predict, 1 + 1 networks, profile (1)" \
-		"ser_predict(\$1, 'bench_1x1', (SELECT small FROM bench_profile))"
+	psql -X -q -c "SELECT bench_alternating(
+		ARRAY['networks: shipped model alone (6)', 'networks: shipped model with a profile (3)',
+		      'networks: 1 + 1 model alone (2)', 'networks: 1 + 1 model with a profile (1)'],
+		ARRAY['ser_predict(\$1)', 'ser_predict(\$1, speaker_profile => (SELECT shipped FROM bench_profile))',
+		      'ser_predict(\$1, ''bench_1x1'')', 'ser_predict(\$1, ''bench_1x1'', (SELECT small FROM bench_profile))'],
+		$REPEATS)"
 	HAVE_MODEL=1
 else
 	echo "ser_predict skipped: the default model is not installed"
