@@ -86,10 +86,15 @@ for my $round (1 .. 3)
 	$node->safe_psql('postgres', qq{SET client_min_messages = warning;
 SELECT ser_train('tiny', 'SELECT audio, CASE WHEN name LIKE ''tone%'' THEN ''tone'' ELSE ''other'' END, (length(name) % 3)::text FROM rec',
                  epochs => 1, batch_size => 8, validation_fraction => 0, seed => $round, replace => true)});
+	# What a fresh backend gets from the new model, for one recording; the
+	# readers have the previous one loaded and must not keep using it.
+	my $probe = q{SELECT ser_predict_proba(audio, 'tiny') FROM rec WHERE (ser_speech(audio)).speech ORDER BY name LIMIT 1};
+	my $fresh = $node->safe_psql('postgres', $probe);
 	for my $r (@readers)
 	{
 		my $n = $r->query("SELECT count(ser_predict(audio, 'tiny')) FROM rec");
 		is($n, $speech_rows, "round $round: a concurrent session predicts every row that is speech");
+		is($r->query($probe), $fresh, "round $round: with the replaced model, not the one it had loaded");
 	}
 }
 $_->quit for @readers;
