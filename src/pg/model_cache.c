@@ -51,12 +51,19 @@ static LoadedModel *default_model = NULL;
  */
 #define NAMED_MODEL_SLOTS 4
 
+/* Which row version of ser_models a name has in a statement's snapshot. */
+typedef struct RowVersion
+{
+	bool		found;
+	Oid			relid;
+	TransactionId xmin;
+	ItemPointerData ctid;
+} RowVersion;
+
 typedef struct NamedModel
 {
 	LoadedModel *lm;			/* NULL: a free slot */
-	Oid			relid;			/* the row version it was read from */
-	TransactionId xmin;
-	ItemPointerData ctid;
+	RowVersion	version;		/* the row version it was read from */
 	uint64		last_used;
 } NamedModel;
 
@@ -64,9 +71,9 @@ static NamedModel named_models[NAMED_MODEL_SLOTS];
 static uint64 named_model_clock = 0;
 static uint64 named_model_serial = 0;
 
-/* The query for a name's row version, prepared once per backend (and schema). */
-static SPIPlanPtr row_version_plan = NULL;
-static char *row_version_schema = NULL;
+/* The query for a name's row, prepared once per backend (and schema). */
+static SPIPlanPtr model_row_plan = NULL;
+static char *model_row_schema = NULL;
 
 /* A call site's model for its current statement (fn_extra). */
 typedef struct CallSiteModel
@@ -229,36 +236,23 @@ ser_default_model_if_installed(void)
 	return default_model_load(true);
 }
 
-/* Which row version of ser_models a name has in this statement's snapshot. */
-typedef struct RowVersion
-{
-	bool		found;
-	Oid			relid;
-	TransactionId xmin;
-	ItemPointerData ctid;
-} RowVersion;
-
-static void
-row_version_from_tuple(HeapTuple tuple, TupleDesc desc, RowVersion *v)
-{
-	bool		isnull;
-
-	v->found = true;
-	v->relid = DatumGetObjectId(SPI_getbinval(tuple, desc, 1, &isnull));
-	v->xmin = DatumGetTransactionId(SPI_getbinval(tuple, desc, 2, &isnull));
-	ItemPointerCopy((ItemPointer) DatumGetPointer(SPI_getbinval(tuple, desc, 3, &isnull)), &v->ctid);
-}
-
 static bool
-same_row_version(const NamedModel *slot, const RowVersion *v)
+same_row_version(const RowVersion *a, const RowVersion *b)
 {
-	return slot->relid == v->relid && TransactionIdEquals(slot->xmin, v->xmin) &&
-		ItemPointerEquals((ItemPointer) &slot->ctid, (ItemPointer) &v->ctid);
+	return a->relid == b->relid && TransactionIdEquals(a->xmin, b->xmin) &&
+		ItemPointerEquals((ItemPointer) &a->ctid, (ItemPointer) &b->ctid);
 }
 
-/* The row version under name, through a plan kept for the backend. */
+/*
+ * The row of ser_models under name as this statement sees it, through a
+ * plan kept for the backend: its version, and its weights only when
+ * weights is not NULL and the version is not known (*weights NULL when
+ * there is no row).  The weights column comes back as a TOAST pointer, so
+ * only a load reads the megabytes behind it.
+ */
 static void
-fetch_row_version(FunctionCallInfo fcinfo, const char *name, RowVersion *v)
+fetch_model_row(FunctionCallInfo fcinfo, const char *name, const RowVersion *known, RowVersion *v,
+				bytea **weights)
 {
 	char	   *schema = ser_extension_schema(fcinfo);
 	Oid			argtypes[1] = {TEXTOID};
@@ -266,64 +260,46 @@ fetch_row_version(FunctionCallInfo fcinfo, const char *name, RowVersion *v)
 	int			rc;
 
 	memset(v, 0, sizeof(*v));
+	*weights = NULL;
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (row_version_plan == NULL || row_version_schema == NULL || strcmp(row_version_schema, schema) != 0)
+	if (model_row_plan == NULL || strcmp(model_row_schema, schema) != 0)
 	{
-		char	   *sql = psprintf("SELECT tableoid, xmin, ctid FROM %s.ser_models WHERE name OPERATOR(pg_catalog.=) $1",
-								   quote_identifier(schema));
+		char	   *sql = psprintf("SELECT tableoid, xmin, ctid, weights FROM %s.ser_models "
+								   "WHERE name OPERATOR(pg_catalog.=) $1", quote_identifier(schema));
 		SPIPlanPtr	plan = SPI_prepare(sql, 1, argtypes);
 
 		if (plan == NULL)
 			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
 		if (SPI_keepplan(plan) != 0)
 			elog(ERROR, "SPI_keepplan failed");
-		if (row_version_plan != NULL)
-			SPI_freeplan(row_version_plan);
-		row_version_plan = plan;
-		if (row_version_schema != NULL)
-			pfree(row_version_schema);
-		row_version_schema = MemoryContextStrdup(TopMemoryContext, schema);
+		if (model_row_plan != NULL)
+			SPI_freeplan(model_row_plan);
+		model_row_plan = plan;
+		if (model_row_schema != NULL)
+			pfree(model_row_schema);
+		model_row_schema = MemoryContextStrdup(TopMemoryContext, schema);
 	}
 	args[0] = CStringGetTextDatum(name);
-	rc = SPI_execute_plan(row_version_plan, args, NULL, true, 1);
+	rc = SPI_execute_plan(model_row_plan, args, NULL, true, 1);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(rc));
 	if (SPI_processed == 1)
-		row_version_from_tuple(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, v);
-	SPI_finish();
-}
-
-/* The weights of a row of ser_models and the version they are from; NULL if there is none. */
-static bytea *
-fetch_model_weights(FunctionCallInfo fcinfo, const char *name, RowVersion *v)
-{
-	Oid			argtypes[1] = {TEXTOID};
-	Datum		args[1];
-	bytea	   *result = NULL;
-	char	   *sql;
-	int			rc;
-
-	memset(v, 0, sizeof(*v));
-	sql = psprintf("SELECT tableoid, xmin, ctid, weights FROM %s.ser_models WHERE name OPERATOR(pg_catalog.=) $1",
-				   quote_identifier(ser_extension_schema(fcinfo)));
-	args[0] = CStringGetTextDatum(name);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	rc = SPI_execute_with_args(sql, 1, argtypes, args, NULL, true, 1);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(rc));
-	if (SPI_processed == 1)
 	{
+		HeapTuple	tuple = SPI_tuptable->vals[0];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
 		bool		isnull;
-		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4, &isnull);
+		Datum		d;
 
-		row_version_from_tuple(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, v);
-		if (!isnull)
-			result = (bytea *) SPI_datumTransfer(PointerGetDatum(PG_DETOAST_DATUM(d)), false, -1);
+		v->found = true;
+		v->relid = DatumGetObjectId(SPI_getbinval(tuple, desc, 1, &isnull));
+		v->xmin = DatumGetTransactionId(SPI_getbinval(tuple, desc, 2, &isnull));
+		ItemPointerCopy((ItemPointer) DatumGetPointer(SPI_getbinval(tuple, desc, 3, &isnull)), &v->ctid);
+		d = SPI_getbinval(tuple, desc, 4, &isnull);
+		if (!isnull && (known == NULL || !same_row_version(known, v)))
+			*weights = (bytea *) SPI_datumTransfer(PointerGetDatum(PG_DETOAST_DATUM(d)), false, -1);
 	}
 	SPI_finish();
-	return result;
 }
 
 static NamedModel *
@@ -335,8 +311,11 @@ named_model_slot(const char *name)
 	return NULL;
 }
 
-/* The model of ser_models under name as this statement sees it, loading it when needed. */
-static LoadedModel *
+/*
+ * The slot of the model of ser_models under name as this statement sees
+ * it, loading it when needed, marked as just used.
+ */
+static NamedModel *
 named_model(FunctionCallInfo fcinfo, const char *name)
 {
 	NamedModel *slot = named_model_slot(name);
@@ -345,40 +324,39 @@ named_model(FunctionCallInfo fcinfo, const char *name)
 	LoadedModel *lm;
 
 	ser_require_models_privilege(fcinfo, ACL_SELECT);
-	fetch_row_version(fcinfo, name, &version);
-	if (version.found && slot != NULL && same_row_version(slot, &version))
-		return slot->lm;
-	weights = version.found ? fetch_model_weights(fcinfo, name, &version) : NULL;
-	if (weights == NULL)
+	fetch_model_row(fcinfo, name, slot != NULL ? &slot->version : NULL, &version, &weights);
+	if (weights == NULL && (slot == NULL || !version.found || !same_row_version(&slot->version, &version)))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("model \"%s\" does not exist", ser_name_for_message(name)),
 				 errhint("Models are rows of ser_models, made by ser_train(); \"%s\" is the model shipped with ser.",
 						 SER_DEFAULT_MODEL_NAME)));
-	/* Parsed before anything is let go: a model that cannot be loaded leaves the cache as it was. */
-	lm = load_model_blob(VARDATA_ANY(weights), VARSIZE_ANY_EXHDR(weights), name, TopMemoryContext);
-	pfree(weights);
-	lm->serial = ++named_model_serial;
-	if (slot == NULL)
+	if (weights != NULL)
 	{
-		/* a free slot, else the one used longest ago */
-		slot = &named_models[0];
-		for (int i = 0; i < NAMED_MODEL_SLOTS && slot->lm != NULL; i++)
-			if (named_models[i].lm == NULL || named_models[i].last_used < slot->last_used)
-				slot = &named_models[i];
-	}
-	if (slot->lm != NULL)
-	{
-		LoadedModel *old = slot->lm;
+		/* Parsed before anything is let go: a model that cannot be loaded leaves the cache as it was. */
+		lm = load_model_blob(VARDATA_ANY(weights), VARSIZE_ANY_EXHDR(weights), name, TopMemoryContext);
+		pfree(weights);
+		lm->serial = ++named_model_serial;
+		if (slot == NULL)
+		{
+			/* a free slot, else the one used longest ago */
+			slot = &named_models[0];
+			for (int i = 1; i < NAMED_MODEL_SLOTS && slot->lm != NULL; i++)
+				if (named_models[i].lm == NULL || named_models[i].last_used < slot->last_used)
+					slot = &named_models[i];
+		}
+		if (slot->lm != NULL)
+		{
+			LoadedModel *old = slot->lm;
 
-		slot->lm = NULL;
-		MemoryContextDelete(old->cxt);
+			slot->lm = NULL;
+			MemoryContextDelete(old->cxt);
+		}
+		slot->lm = lm;
+		slot->version = version;
 	}
-	slot->lm = lm;
-	slot->relid = version.relid;
-	slot->xmin = version.xmin;
-	ItemPointerCopy(&version.ctid, &slot->ctid);
-	return lm;
+	slot->last_used = ++named_model_clock;
+	return slot;
 }
 
 LoadedModel *
@@ -386,7 +364,6 @@ ser_get_model(FunctionCallInfo fcinfo, const char *name)
 {
 	CallSiteModel *site = (CallSiteModel *) fcinfo->flinfo->fn_extra;
 	NamedModel *slot;
-	LoadedModel *lm;
 
 	if (strcmp(name, SER_DEFAULT_MODEL_NAME) == 0)
 		return default_model_load(false);
@@ -403,9 +380,7 @@ ser_get_model(FunctionCallInfo fcinfo, const char *name)
 		slot->last_used = ++named_model_clock;
 		return slot->lm;
 	}
-	lm = named_model(fcinfo, name);
-	slot = named_model_slot(name);
-	slot->last_used = ++named_model_clock;
+	slot = named_model(fcinfo, name);
 	if (site == NULL)
 		site = fcinfo->flinfo->fn_extra = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(CallSiteModel));
 	if (site->name == NULL || strcmp(site->name, name) != 0)
@@ -414,10 +389,10 @@ ser_get_model(FunctionCallInfo fcinfo, const char *name)
 			pfree(site->name);
 		site->name = MemoryContextStrdup(fcinfo->flinfo->fn_mcxt, name);
 	}
-	site->serial = lm->serial;
+	site->serial = slot->lm->serial;
 	site->xid = GetTopTransactionIdIfAny();
 	site->cid = GetCurrentCommandId(false);
-	return lm;
+	return slot->lm;
 }
 
 ArrayType *

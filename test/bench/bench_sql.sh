@@ -49,24 +49,14 @@ rm -rf "$CLIPDIR"
 psql -X -q <<'SQL'
 CREATE VIEW clip AS SELECT audio FROM clips WHERE name = 'wav48';
 CREATE TABLE timings (label text, ms float8);
-CREATE FUNCTION bench(label text, expr text, repeats int, clip text DEFAULT 'wav48') RETURNS void LANGUAGE plpgsql AS $$
+-- Expressions over a clip's bytes ($1), repeats calls each after 10
+-- unmeasured ones; several in alternation, call after call, so that a change
+-- in the machine's speed during the run falls on all of them alike.
+CREATE FUNCTION bench_alternating(labels text[], exprs text[], repeats int, clip text DEFAULT 'wav48')
+RETURNS void LANGUAGE plpgsql AS $$
 DECLARE a bytea; t0 timestamptz;
 BEGIN
   SELECT audio INTO a FROM clips WHERE name = clip;
-  FOR i IN 1..repeats + 10 LOOP
-    t0 := clock_timestamp();
-    EXECUTE 'SELECT ' || expr USING a;
-    IF i > 10 THEN
-      INSERT INTO timings VALUES (label, extract(epoch FROM clock_timestamp() - t0) * 1000);
-    END IF;
-  END LOOP;
-END $$;
--- Several expressions on one clip in alternation, call after call, so that
--- a change in the machine's speed during the run falls on all of them alike.
-CREATE FUNCTION bench_alternating(labels text[], exprs text[], repeats int) RETURNS void LANGUAGE plpgsql AS $$
-DECLARE a bytea; t0 timestamptz;
-BEGIN
-  SELECT audio INTO a FROM clips WHERE name = 'wav48';
   FOR i IN 1..repeats + 10 LOOP
     FOR j IN 1..cardinality(exprs) LOOP
       t0 := clock_timestamp();
@@ -89,7 +79,7 @@ END $$;
 SQL
 
 bench() {	# label, SQL expression over $1 (the clip's bytes)[, clip: wav48, wav16 or flac48]
-	psql -X -q -c "SELECT bench('$1', \$q\$$2\$q\$, $REPEATS, '${3:-wav48}')"
+	psql -X -q -c "SELECT bench_alternating(ARRAY['$1'], ARRAY[\$q\$$2\$q\$], $REPEATS, '${3:-wav48}')"
 }
 
 # The first ser_predict of FIRST_BACKENDS fresh backends each, the model
