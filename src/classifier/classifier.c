@@ -193,6 +193,7 @@ train_on(SerCorpus *corpus, int n_classes, const SerClassifierSpec *spec, const 
 	data.n_frame_features = net_cfg->n_frame_features;
 	data.n_utt_features = net_cfg->n_utt_features;
 	data.labels = corpus->labels;
+	data.soft_targets = spec->soft_targets;
 	data.train_idx = train_idx;
 	data.n_train = n_train;
 	data.val_idx = val_idx;

@@ -57,6 +57,12 @@ typedef struct SerClassifierSpec
 	 */
 	bool		calibrate;
 	int			calibration_folds;
+	/*
+	 * [clip][n_classes] of the corpus: distributions each network is fitted
+	 * to instead of its clips' labels (train.h), e.g. a teacher model's
+	 * probabilities for knowledge distillation; NULL: the labels.
+	 */
+	const float *soft_targets;
 } SerClassifierSpec;
 
 void		ser_classifier_spec_default(SerClassifierSpec *spec);

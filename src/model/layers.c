@@ -613,7 +613,30 @@ ser_softmax_row(const float *logits, int k, float *probs)
 }
 
 double
-ser_softmax_xent(const float *logits, int n, int k, const int *labels,
+ser_xent_row(const float *logits, int k, int label, const float *target)
+{
+	float		peak = logits[0];
+	double		log_total,
+				loss = 0.0,
+				total = 0.0;
+
+	for (int j = 1; j < k; j++)
+		if (logits[j] > peak)
+			peak = logits[j];
+	for (int j = 0; j < k; j++)
+		total += exp((double) logits[j] - peak);
+	log_total = log(total);
+	if (target == NULL)
+		return log_total - ((double) logits[label] - peak);
+	/* -log p[j] = log_total - (logit[j] - peak); classes of zero weight add nothing */
+	for (int j = 0; j < k; j++)
+		if (target[j] != 0.0f)
+			loss += target[j] * (log_total - ((double) logits[j] - peak));
+	return loss;
+}
+
+double
+ser_softmax_xent(const float *logits, int n, int k, const int *labels, const float *targets,
 				 const float *class_weights, float *probs, float *dlogits)
 {
 	double		loss = 0.0;
@@ -627,14 +650,14 @@ ser_softmax_xent(const float *logits, int n, int k, const int *labels,
 		float		peak = li[0];
 		double		total = 0.0;
 
+		loss += w * ser_xent_row(li, k, labels[i], targets ? targets + (size_t) i * k : NULL);
+		weight_sum += w;
+		/* in double, unlike ser_softmax_row: the gradient of every trained model so far */
 		for (int j = 1; j < k; j++)
 			if (li[j] > peak)
 				peak = li[j];
 		for (int j = 0; j < k; j++)
 			total += exp((double) li[j] - peak);
-		/* log-sum-exp form: finite even when the true class's probability underflows */
-		loss += w * (log(total) - ((double) li[labels[i]] - peak));
-		weight_sum += w;
 		for (int j = 0; j < k; j++)
 			pi[j] = (float) (exp((double) li[j] - peak) / total);
 	}
@@ -645,7 +668,11 @@ ser_softmax_xent(const float *logits, int n, int k, const int *labels,
 			float		scale = (float) (w / weight_sum);
 
 			for (int j = 0; j < k; j++)
-				dlogits[(size_t) i * k + j] = scale * (probs[(size_t) i * k + j] - (j == labels[i] ? 1.0f : 0.0f));
+			{
+				float		t = targets ? targets[(size_t) i * k + j] : (j == labels[i] ? 1.0f : 0.0f);
+
+				dlogits[(size_t) i * k + j] = scale * (probs[(size_t) i * k + j] - t);
+			}
 		}
 	return loss / weight_sum;
 }

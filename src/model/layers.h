@@ -116,12 +116,22 @@ void		ser_dropout_forward(const float *x, float *y, float *mask, size_t n, float
 void		ser_dropout_backward(const float *dy, const float *mask, float *dx, size_t n);
 
 /*
- * Softmax over k classes per row and the class-weighted mean cross-entropy
- * sum_b w[y_b] * -log p_b[y_b] / sum_b w[y_b] (weights NULL = all 1).
- * probs[n][k] is filled; dlogits (may be NULL) receives the gradient.
- * Returns the loss.
+ * Cross-entropy of one row of k logits against its target: the class label
+ * (-log p[label]) or, when target is not NULL, the distribution target[k]
+ * (-sum_j target[j] log p[j], for knowledge distillation), in the
+ * log-sum-exp form that stays finite when a probability underflows.
  */
-double		ser_softmax_xent(const float *logits, int n, int k, const int *labels,
+double		ser_xent_row(const float *logits, int k, int label, const float *target);
+
+/*
+ * Softmax over k classes per row and the class-weighted mean cross-entropy
+ * sum_b w[y_b] * xent_b / sum_b w[y_b] (weights NULL = all 1), each row's
+ * against its label or, with targets (may be NULL), against the
+ * distribution targets[b][k]; the weight stays that of the row's label.
+ * probs[n][k] is filled; dlogits (may be NULL) receives the gradient,
+ * w (p - t) / sum w.  Returns the loss.
+ */
+double		ser_softmax_xent(const float *logits, int n, int k, const int *labels, const float *targets,
 							 const float *class_weights, float *probs, float *dlogits);
 /* Softmax of one row, numerically stable. */
 void		ser_softmax_row(const float *logits, int k, float *probs);

@@ -815,7 +815,7 @@ ser_net_forward(SerNet *net, SerNetMode mode, const SerSeqs *seqs, const float *
 }
 
 double
-ser_net_loss(const SerNet *net, const SerNetActs *acts, int n_seq, const int *labels,
+ser_net_loss(const SerNet *net, const SerNetActs *acts, int n_seq, const int *labels, const float *targets,
 			 const float *class_weights)
 {
 	const SerNetLayout *L = net->layout;
@@ -824,17 +824,10 @@ ser_net_loss(const SerNet *net, const SerNetActs *acts, int n_seq, const int *la
 
 	for (int b = 0; b < n_seq; b++)
 	{
-		const float *lb = acts->logits + (size_t) b * L->K;
 		float		w = class_weights ? class_weights[labels[b]] : 1.0f;
-		float		peak = lb[0];
-		double		total = 0.0;
 
-		for (int j = 1; j < L->K; j++)
-			if (lb[j] > peak)
-				peak = lb[j];
-		for (int j = 0; j < L->K; j++)
-			total += exp((double) lb[j] - peak);
-		loss += w * (log(total) - ((double) lb[labels[b]] - peak));
+		loss += w * ser_xent_row(acts->logits + (size_t) b * L->K, L->K, labels[b],
+								 targets ? targets + (size_t) b * L->K : NULL);
 		wsum += w;
 	}
 	return loss / wsum;
@@ -858,7 +851,7 @@ bn_back(const SerNet *net, const BnIdx *bn, const float *dy, const float *xhat, 
 
 SerStatus
 ser_net_backward(SerNet *net, const SerSeqs *seqs, SerNetActs *a, const int *labels,
-				 const float *class_weights, double *loss, SerError *err)
+				 const float *targets, const float *class_weights, double *loss, SerError *err)
 {
 	const SerNetLayout *L = net->layout;
 	const SerNetConfig *cfg = &net->cfg;
@@ -920,7 +913,7 @@ ser_net_backward(SerNet *net, const SerSeqs *seqs, SerNetActs *a, const int *lab
 	dstem = da1 + nc1;
 	dstempre = dstem + (size_t) n * L->C0;
 
-	*loss = ser_softmax_xent(a->logits, nb, L->K, labels, class_weights, a->probs, dlogits);
+	*loss = ser_softmax_xent(a->logits, nb, L->K, labels, targets, class_weights, a->probs, dlogits);
 
 	/* head */
 	ser_dense_backward(a->hd, L->H, nb, L->H, ser_net_param(net, L->out.w), L->K, dlogits, L->K,

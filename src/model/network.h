@@ -117,13 +117,15 @@ void		ser_net_input_give(float *buf);
 /*
  * Loss (class-weighted mean cross-entropy; class_weights may be NULL) of a
  * SER_NET_TRAIN forward pass, and its gradient accumulated into net->grads.
+ * Each sequence's cross-entropy is against its label or, with targets (may
+ * be NULL), against the distribution targets[seq][K] (layers.h).
  */
 SerStatus	ser_net_backward(SerNet *net, const SerSeqs *seqs, SerNetActs *acts, const int *labels,
-							 const float *class_weights, double *loss, SerError *err);
+							 const float *targets, const float *class_weights, double *loss, SerError *err);
 
 /* Loss only, for any forward pass. */
 double		ser_net_loss(const SerNet *net, const SerNetActs *acts, int n_seq, const int *labels,
-						 const float *class_weights);
+						 const float *targets, const float *class_weights);
 void		ser_net_zero_grad(SerNet *net);
 
 /* An inference net with every BN folded into the layer before it. */

@@ -63,6 +63,7 @@ typedef struct Batch
 	int			n_seq;
 	int		   *offsets;		/* [capacity + 1] */
 	int		   *labels;
+	float	   *targets;		/* [seq][K] with soft targets, else NULL */
 	float	   *frames;			/* packed rows */
 	float	   *utt;
 	size_t		row_cap;
@@ -74,24 +75,27 @@ batch_free(Batch *b)
 {
 	ser_free(b->offsets);
 	ser_free(b->labels);
+	ser_free(b->targets);
 	ser_free(b->frames);
 	ser_free(b->utt);
 	memset(b, 0, sizeof(*b));
 }
 
 static SerStatus
-batch_reserve(Batch *b, int seqs, int n_utt, SerError *err)
+batch_reserve(Batch *b, int seqs, int n_utt, int n_targets, SerError *err)
 {
 	if (seqs <= b->seq_cap)
 		return SER_OK;
 	ser_free(b->offsets);
 	ser_free(b->labels);
+	ser_free(b->targets);
 	ser_free(b->utt);
 	b->offsets = ser_malloc_array((size_t) seqs + 1, sizeof(int));
 	b->labels = ser_malloc_array((size_t) seqs, sizeof(int));
+	b->targets = n_targets > 0 ? ser_malloc_array((size_t) seqs * n_targets, sizeof(float)) : NULL;
 	b->utt = ser_malloc_array((size_t) seqs * n_utt, sizeof(float));
 	b->seq_cap = seqs;
-	if (b->offsets == NULL || b->labels == NULL || b->utt == NULL)
+	if (b->offsets == NULL || b->labels == NULL || b->utt == NULL || (n_targets > 0 && b->targets == NULL))
 	{
 		b->seq_cap = 0;
 		return ser_error(err, SER_ENOMEM, "out of memory for a training batch");
@@ -173,7 +177,7 @@ load_batch(const SerTrainData *data, uint64_t seed, const int *idx, int count, i
 	int			D = data->n_utt_features;
 	SerStatus	st;
 
-	if ((st = batch_reserve(b, count, D, err)) != SER_OK)
+	if ((st = batch_reserve(b, count, D, data->soft_targets != NULL ? data->n_classes : 0, err)) != SER_OK)
 		return st;
 	b->n_seq = 0;
 	b->offsets[0] = 0;
@@ -230,6 +234,9 @@ load_batch(const SerTrainData *data, uint64_t seed, const int *idx, int count, i
 			}
 		}
 		b->labels[s] = data->labels[idx[s]];
+		if (data->soft_targets != NULL)
+			memcpy(b->targets + (size_t) s * data->n_classes,
+				   data->soft_targets + (size_t) idx[s] * data->n_classes, sizeof(float) * data->n_classes);
 		b->offsets[s + 1] = (int) (row0 + keep);
 		b->n_seq = s + 1;
 	}
@@ -398,6 +405,20 @@ check_inputs(const SerNetConfig *net_cfg, const SerTrainConfig *cfg, const SerTr
 		if (index < 0 || data->labels[index] < 0 || data->labels[index] >= data->n_classes)
 			return ser_error(err, SER_EINVAL, "clip %d has a class index outside 0..%d", index, data->n_classes - 1);
 	}
+	for (int s = 0; data->soft_targets != NULL && s < data->n_train; s++)
+	{
+		const float *t = data->soft_targets + (size_t) data->train_idx[s] * data->n_classes;
+		double		total = 0.0;
+
+		for (int k = 0; k < data->n_classes; k++)
+		{
+			if (!(t[k] >= 0.0f && t[k] <= 1.0f))
+				return ser_error(err, SER_EINVAL, "clip %d has a soft target outside [0, 1]", data->train_idx[s]);
+			total += t[k];
+		}
+		if (fabs(total - 1.0) > 1e-3)
+			return ser_error(err, SER_EINVAL, "the soft targets of clip %d sum to %g, not 1", data->train_idx[s], total);
+	}
 	return SER_OK;
 }
 
@@ -552,7 +573,7 @@ ser_train(const SerNetConfig *net_cfg, const SerTrainConfig *cfg, const SerTrain
 			if ((st = ser_net_forward(net, SER_NET_TRAIN, &seqs, batch.frames, batch.utt, &rng, &acts, err)) != SER_OK)
 				goto cleanup;
 			ser_net_zero_grad(net);
-			st = ser_net_backward(net, &seqs, acts, batch.labels,
+			st = ser_net_backward(net, &seqs, acts, batch.labels, batch.targets,
 								  cfg->balance == SER_BALANCE_CLASS_WEIGHTS ? class_weights : NULL, &loss, err);
 			ser_net_acts_free(acts);
 			if (st != SER_OK)

@@ -93,6 +93,13 @@ typedef struct SerTrainData
 	int			n_frame_features;
 	int			n_utt_features;
 	const int  *labels;			/* [clip] class index, for every clip index used below */
+	/*
+	 * [clip][n_classes] distributions the training clips are fitted to
+	 * instead of their labels (knowledge distillation: a teacher's
+	 * probabilities), or NULL.  The labels still weight the classes and
+	 * score validation.
+	 */
+	const float *soft_targets;
 	const int  *train_idx;		/* clip indexes to train on */
 	int			n_train;
 	const int  *val_idx;		/* clip indexes for early stopping (speaker-disjoint!); may be empty */

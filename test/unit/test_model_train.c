@@ -4,10 +4,12 @@
  * energy during part of the clip, on top of per-speaker offsets and noise;
  * the utterance features are pure noise.  Speakers are split by group into
  * training, validation and test.  Also: a seed reproduces a run bit for bit
- * and another seed does not; the data callback sees clean requests for
- * statistics/validation and per-epoch requests (with their own rng) for
- * training; progress is reported per epoch; cancellation mid-run returns
- * SER_ECANCELED with nothing left allocated.
+ * and another seed does not; one-hot soft targets train exactly as the
+ * labels do, and soft targets that are not distributions are refused; the
+ * data callback sees clean requests for statistics/validation and
+ * per-epoch requests (with their own rng) for training; progress is
+ * reported per epoch; cancellation mid-run returns SER_ECANCELED with
+ * nothing left allocated.
  */
 #include "unit.h"
 
@@ -251,6 +253,39 @@ main(void)
 			res2.best_epoch == res.best_epoch;
 		UNIT_OK(same, "a second run with seed 1 reproduces every weight bit for bit");
 		ser_train_result_free(&res2);
+
+		/* soft targets (distillation): one-hot ones are the labels, bit for bit; others move the weights */
+		{
+			static float onehot[N_CLIPS * K],
+						soft[N_CLIPS * K];
+
+			for (int i = 0; i < N_CLIPS; i++)
+				for (int k = 0; k < K; k++)
+				{
+					onehot[i * K + k] = k == corpus.labels[i] ? 1.0f : 0.0f;
+					soft[i * K + k] = k == corpus.labels[i] ? 0.7f : 0.1f;
+				}
+			d2.soft_targets = onehot;
+			st = ser_train(&net_cfg, &cfg, &d2, &res2, &err);
+			same = st == SER_OK && memcmp(res2.net->values, res.net->values, sizeof(float) * res.net->n_values) == 0;
+			UNIT_OK(same, "one-hot soft targets reproduce the labels' training bit for bit");
+			ser_train_result_free(&res2);
+			d2.soft_targets = soft;
+			st = ser_train(&net_cfg, &cfg, &d2, &res2, &err);
+			UNIT_OK(st == SER_OK && memcmp(res2.net->values, res.net->values, sizeof(float) * res.net->n_trainable) != 0,
+					"smoothed soft targets train other weights");
+			if (st == SER_OK)
+				ser_train_result_free(&res2);
+			soft[train_idx[3] * K] = 0.9f;	/* that row no longer sums to 1 */
+			st = ser_train(&net_cfg, &cfg, &d2, &res2, &err);
+			UNIT_OK(st == SER_EINVAL && strstr(err.message, "sum to") != NULL,
+					"soft targets that are not a distribution are refused: %s", err.message);
+			soft[train_idx[3] * K] = -0.1f;
+			st = ser_train(&net_cfg, &cfg, &d2, &res2, &err);
+			UNIT_OK(st == SER_EINVAL && strstr(err.message, "outside [0, 1]") != NULL,
+					"a negative soft target is refused: %s", err.message);
+			d2.soft_targets = NULL;
+		}
 		cfg.seed = 2;
 		cfg.max_epochs = 2;
 		st = ser_train(&net_cfg, &cfg, &d2, &res2, &err);

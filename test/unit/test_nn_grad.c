@@ -657,7 +657,8 @@ typedef struct
 	int			n,
 				k;
 	int		   *labels;
-	float	   *weights,
+	float	   *targets,		/* NULL: the labels */
+			   *weights,
 			   *logits,
 			   *probs;
 } XentCtx;
@@ -667,7 +668,7 @@ xent_loss(void *p)
 {
 	XentCtx    *c = p;
 
-	return ser_softmax_xent(c->logits, c->n, c->k, c->labels, c->weights, c->probs, NULL);
+	return ser_softmax_xent(c->logits, c->n, c->k, c->labels, c->targets, c->weights, c->probs, NULL);
 }
 
 static void
@@ -682,14 +683,37 @@ test_xent(void)
 	c.logits = randn(12, 2);
 	c.probs = zeros(12);
 	dl = zeros(12);
-	ser_softmax_xent(c.logits, c.n, c.k, c.labels, c.weights, c.probs, dl);
+	ser_softmax_xent(c.logits, c.n, c.k, c.labels, NULL, c.weights, c.probs, dl);
 	report("weighted cross-entropy: d/dlogits", gc_check(c.logits, 12, dl, xent_loss, &c, 40, ATOL, RTOL, &rng));
+	{
+		/* soft targets: one-hot ones give the hard-label loss and gradient exactly; others their own */
+		float		onehot[12] = {0},
+					soft[12] = {0.7f, 0.2f, 0.1f, 0.0f, 0.25f, 0.75f, 0.1f, 0.1f, 0.8f, 0.3f, 0.6f, 0.1f};
+		float	   *dl_soft = zeros(12);
+		double		hard,
+					with_onehot;
+		bool		same = true;
+
+		for (int i = 0; i < 4; i++)
+			onehot[i * 3 + labels[i]] = 1.0f;
+		hard = ser_softmax_xent(c.logits, c.n, c.k, c.labels, NULL, c.weights, c.probs, dl);
+		with_onehot = ser_softmax_xent(c.logits, c.n, c.k, c.labels, onehot, c.weights, c.probs, dl_soft);
+		for (int i = 0; i < 12; i++)
+			same = same && dl[i] == dl_soft[i];
+		UNIT_OK(hard == with_onehot && same, "one-hot soft targets: the labels' loss and gradient, bit for bit");
+		c.targets = soft;
+		ser_softmax_xent(c.logits, c.n, c.k, c.labels, soft, c.weights, c.probs, dl_soft);
+		report("weighted cross-entropy against soft targets: d/dlogits",
+			   gc_check(c.logits, 12, dl_soft, xent_loss, &c, 40, ATOL, RTOL, &rng));
+		c.targets = NULL;
+		free(dl_soft);
+	}
 	{
 		float		big[3] = {1000.0f, 0.0f, -1000.0f};
 		float		pr[3];
 		int			lab = 2;
 
-		loss = ser_softmax_xent(big, 1, 3, &lab, NULL, pr, NULL);
+		loss = ser_softmax_xent(big, 1, 3, &lab, NULL, NULL, pr, NULL);
 		UNIT_NEAR(loss, 2000.0, 1e-3, "cross-entropy stays finite and exact for extreme logits");
 	}
 	free(c.logits); free(c.probs); free(dl);
@@ -721,7 +745,7 @@ net_loss(void *p)
 		printf("Bail out! forward failed: %s\n", err.message);
 		exit(1);
 	}
-	loss = ser_net_loss(c->net, acts, c->seqs.n_seq, c->labels, c->weights);
+	loss = ser_net_loss(c->net, acts, c->seqs.n_seq, c->labels, NULL, c->weights);
 	ser_net_acts_free(acts);
 	return loss;
 }
@@ -772,7 +796,7 @@ test_network(void)
 		ser_net_zero_grad(c.net);
 		st = ser_net_forward(c.net, SER_NET_TRAIN, &c.seqs, c.frames, c.utt, &replay, &acts, &err);
 		if (st == SER_OK)
-			st = ser_net_backward(c.net, &c.seqs, acts, c.labels, c.weights, &loss, &err);
+			st = ser_net_backward(c.net, &c.seqs, acts, c.labels, NULL, c.weights, &loss, &err);
 		UNIT_OK(st == SER_OK, "network forward and backward passes run");
 		UNIT_NEAR(loss, net_loss(&c), 1e-9, "backward reports the same loss as the forward pass");
 		ser_net_acts_free(acts);
